@@ -1,0 +1,17 @@
+import { readFileSync } from 'node:fs';
+import { simpleParser } from 'mailparser';
+import { validateBrief } from '../src/briefs/model.ts';
+import { compileBrief } from '../src/briefs/compile.ts';
+import { buildBulkMessage, renderBulkMessage } from '../src/dispatch/bulkMessage.ts';
+const topics = ['Conflict','Defense Technologies','Russia','Ukraine','United States and Canada'];
+const v = validateBrief(JSON.parse(readFileSync('test/fixtures/seed-brief.json','utf8')), topics);
+if (!v.ok) throw new Error(JSON.stringify(v.errors));
+const c = await compileBrief(v.brief, { publicUrl: 'https://bw.example.org', postalAddress: '1 Main St' });
+const t = buildBulkMessage(c, { from: 'Fast Thinking <alerts@bw.example.org>', listId: 'Fast Thinking <ft.bw.example.org>', date: new Date() });
+const raw = renderBulkMessage(t, { to: 'reader@example.com', messageId: 'd1.5@bw.example.org', unsubscribeUrl: 'https://bw.example.org/unsubscribe/5.AAAAAAAAAAAAAAAAAAAAAA', preferencesUrl: 'https://bw.example.org/preferences/5.AAAAAAAAAAAAAAAAAAAAAA' });
+const lines = raw.split('\r\n'); console.log('max line', Math.max(...lines.map(l=>l.length)), 'bytes', raw.length);
+console.log(raw.slice(0, 900));
+const m = await simpleParser(raw);
+console.log(m.headers.get('list-unsubscribe'), m.messageId, m.to?.text, m.subject);
+console.log((m.html as string).includes('https://bw.example.org/unsubscribe/5.AAAAAAAAAAAAAAAAAAAAAA'), m.text?.includes('https://bw.example.org/preferences/5.AAAAAAAAAAAAAAAAAAAAAA'), m.text?.includes('reader@example.com'), /bwslot/.test(raw));
+let t0=performance.now(); for (let i=0;i<10000;i++) renderBulkMessage(t, { to: `r${i}@example.com`, messageId: `d1.${i}@x`, unsubscribeUrl: 'https://bw.example.org/unsubscribe/'+i+'.AAAAAAAAAAAAAAAAAAAAAA', preferencesUrl: 'https://bw.example.org/preferences/'+i+'.AAAAAAAAAAAAAAAAAAAAAA' }); console.log('us/recipient', (performance.now()-t0)/10);

@@ -1,0 +1,44 @@
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import formbody from '@fastify/formbody';
+import type { Services } from './services.ts';
+import { registerErrorHandling } from './http/errors.ts';
+import { registerSecurityHeaders } from './http/securityHeaders.ts';
+import subscribeRoutes from './http/routes/subscribe.ts';
+import subscriptionRoutes from './http/routes/subscription.ts';
+import healthRoutes from './http/routes/health.ts';
+import briefRoutes from './http/routes/briefs.ts';
+import dispatchRoutes from './http/routes/dispatches.ts';
+import webBriefRoutes from './http/routes/webBriefs.ts';
+import subscriberAdminRoutes from './http/routes/subscribersAdmin.ts';
+
+/** Builds the HTTP app. Never listens: src/server.ts does, and tests use inject(). */
+export async function buildApp(services: Services): Promise<FastifyInstance> {
+  const { config } = services;
+  const app = Fastify({
+    loggerInstance: services.logger as FastifyBaseLogger,
+    // Trust exactly the configured number of proxy hops; a spoofed X-Forwarded-For beyond them is ignored.
+    trustProxy: config.http.trustProxyHops > 0 ? (_addr: string, hop: number) => hop < config.http.trustProxyHops : false,
+    bodyLimit: config.http.bodyLimit,
+    // Reject __proto__ and constructor.prototype in JSON instead of stripping them silently.
+    onProtoPoisoning: 'error',
+    onConstructorPoisoning: 'error',
+    routerOptions: { maxParamLength: 200 },
+  });
+  registerErrorHandling(app, config.mail.listName);
+  registerSecurityHeaders(app);
+  await app.register(formbody, { bodyLimit: config.http.bodyLimit });
+  // Bodies read as text and parsed by their route: Markdown briefs, CSV imports,
+  // and RFC 8058 one-click posts (which may come as multipart).
+  app.addContentTypeParser(['text/markdown', 'text/csv', 'text/plain', 'multipart/form-data'], { parseAs: 'string' }, (_req, body, done) =>
+    done(null, body),
+  );
+  const opts = { services };
+  await app.register(healthRoutes, opts);
+  await app.register(subscribeRoutes, opts);
+  await app.register(subscriptionRoutes, opts);
+  await app.register(webBriefRoutes, opts);
+  await app.register(briefRoutes, opts);
+  await app.register(dispatchRoutes, opts);
+  await app.register(subscriberAdminRoutes, opts);
+  return app;
+}

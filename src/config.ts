@@ -1,0 +1,192 @@
+import { z } from 'zod';
+
+/**
+ * The one place that reads the environment. Everything else receives the
+ * frozen `Config` this returns, so a bad variable fails the process at start
+ * with its name, never halfway through a send.
+ */
+
+const DEV_SECRET = 'dev-only-secret-change-me-0123456789abcdef';
+const DEV_EDITOR_TOKEN = 'dev-editor-token';
+
+const list = (fallback: string) =>
+  z
+    .string()
+    .default(fallback)
+    .transform((s) =>
+      s
+        .split(',')
+        .map((x) => x.trim())
+        .filter(Boolean),
+    );
+
+const int = (fallback: number, min = 0, max = Number.MAX_SAFE_INTEGER) =>
+  z.coerce.number().int().min(min).max(max).default(fallback);
+
+const bool = (fallback: boolean) =>
+  z
+    .enum(['true', 'false', '1', '0', 'yes', 'no'])
+    .default(fallback ? 'true' : 'false')
+    .transform((v) => v === 'true' || v === '1' || v === 'yes');
+
+const optionalString = z
+  .string()
+  .optional()
+  .transform((v) => (v && v.trim() ? v.trim() : undefined));
+
+const envSchema = z.object({
+  NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  PORT: int(3000, 0, 65535),
+  HOST: z.string().default('127.0.0.1'),
+  PUBLIC_URL: z.url({ protocol: /^https?$/ }).default('http://localhost:3000'),
+
+  REDIS_URL: z.string().regex(/^rediss?:\/\//, 'must be a redis:// or rediss:// URL').default('redis://127.0.0.1:6379'),
+  REDIS_CLUSTER_NODES: list(''),
+  REDIS_PREFIX: z
+    .string()
+    .regex(/^\{[A-Za-z0-9_-]+\}[A-Za-z0-9_:-]*$/, 'must start with a hash tag such as {bw}')
+    .default('{bw}'),
+
+  SMTP_URL: optionalString.pipe(z.string().regex(/^smtps?:\/\//, 'must be an smtp:// or smtps:// URL').optional()),
+  SMTP_POOL_SIZE: int(5, 1, 100),
+  SMTP_TIMEOUT_MS: int(20_000, 1_000, 600_000),
+  OUTBOX_DIR: z.string().default('outbox'),
+  MAIL_FROM: z.string().default('Fast Thinking <alerts@briefwire.localhost>'),
+  CONFIRM_FROM: z.string().default('Fast Thinking signup <confirm@briefwire.localhost>'),
+  LIST_ID: z.string().default('Fast Thinking <fast-thinking.briefwire.localhost>'),
+  POSTAL_ADDRESS: z.string().default('briefwire, 1 Example Street, Washington, DC 20005, USA'),
+  DKIM_DOMAIN: optionalString,
+  DKIM_SELECTOR: optionalString,
+  DKIM_PRIVATE_KEY: optionalString,
+
+  SECRET_KEY: optionalString.pipe(z.string().min(32, 'must be at least 32 characters').optional()),
+  EDITOR_TOKENS: list(''),
+  METRICS_TOKEN: optionalString,
+  TOPICS: list('Conflict,Defense Technologies,Russia,Ukraine,United States and Canada'),
+  CONSENT_TEXT: z
+    .string()
+    .default('I agree to receive Fast Thinking email alerts. I can unsubscribe at any time with one click.'),
+  CONSENT_VERSION: z.string().default('2026-11-v1'),
+
+  SIGNUP_LIMIT_PER_IP: int(20, 1),
+  SIGNUP_LIMIT_GLOBAL: int(600, 1),
+  CONFIRM_RESEND_WINDOW: int(600, 1),
+  CONFIRM_TOKEN_TTL: int(7 * 24 * 3600, 60),
+  TRUST_PROXY_HOPS: int(0, 0, 10),
+  BODY_LIMIT_BYTES: int(1_048_576, 1024),
+
+  SEND_RATE: int(0, 0),
+  DISPATCH_BATCH_SIZE: int(500, 1, 10_000),
+  DELIVER_CONCURRENCY: int(2, 1, 64),
+  DELIVER_ATTEMPTS: int(8, 1, 50),
+  RETRY_BASE_MS: int(5_000, 10),
+  SHUTDOWN_GRACE_MS: int(30_000, 1_000),
+
+  FEED_URL: list(''),
+  FEED_POLL_INTERVAL: int(300, 10),
+});
+
+export type Env = Record<string, string | undefined>;
+
+function build(raw: z.output<typeof envSchema>) {
+  const production = raw.NODE_ENV === 'production';
+  const publicUrl = raw.PUBLIC_URL.replace(/\/+$/, '');
+  return {
+    env: raw.NODE_ENV,
+    production,
+    logLevel: raw.LOG_LEVEL,
+    http: {
+      port: raw.PORT,
+      host: raw.HOST,
+      publicUrl,
+      trustProxyHops: raw.TRUST_PROXY_HOPS,
+      bodyLimit: raw.BODY_LIMIT_BYTES,
+    },
+    redis: { url: raw.REDIS_URL, clusterNodes: raw.REDIS_CLUSTER_NODES, prefix: raw.REDIS_PREFIX },
+    mail: {
+      smtpUrl: raw.SMTP_URL,
+      poolSize: raw.SMTP_POOL_SIZE,
+      timeoutMs: Math.min(raw.SMTP_TIMEOUT_MS, raw.SHUTDOWN_GRACE_MS),
+      outboxDir: raw.OUTBOX_DIR,
+      from: raw.MAIL_FROM,
+      confirmFrom: raw.CONFIRM_FROM,
+      listId: raw.LIST_ID,
+      /** "Fast Thinking" from `Fast Thinking <fast-thinking.example.org>`. */
+      listName: (/^([^<]+)</.exec(raw.LIST_ID)?.[1] ?? raw.LIST_ID).trim(),
+      postalAddress: raw.POSTAL_ADDRESS,
+      dkim:
+        raw.DKIM_DOMAIN && raw.DKIM_SELECTOR && raw.DKIM_PRIVATE_KEY
+          ? { domainName: raw.DKIM_DOMAIN, keySelector: raw.DKIM_SELECTOR, privateKey: raw.DKIM_PRIVATE_KEY }
+          : undefined,
+    },
+    secretKey: raw.SECRET_KEY ?? DEV_SECRET,
+    editorTokens: raw.EDITOR_TOKENS.length ? raw.EDITOR_TOKENS : [DEV_EDITOR_TOKEN],
+    metricsToken: raw.METRICS_TOKEN,
+    topics: raw.TOPICS,
+    consent: { text: raw.CONSENT_TEXT, version: raw.CONSENT_VERSION },
+    signup: {
+      limitPerIpPerHour: raw.SIGNUP_LIMIT_PER_IP,
+      limitGlobalPerMinute: raw.SIGNUP_LIMIT_GLOBAL,
+      confirmResendWindowSec: raw.CONFIRM_RESEND_WINDOW,
+      confirmTokenTtlSec: raw.CONFIRM_TOKEN_TTL,
+    },
+    dispatch: {
+      sendRate: raw.SEND_RATE,
+      batchSize: raw.DISPATCH_BATCH_SIZE,
+      deliverConcurrency: raw.DELIVER_CONCURRENCY,
+      attempts: raw.DELIVER_ATTEMPTS,
+      retryBaseMs: raw.RETRY_BASE_MS,
+    },
+    shutdownGraceMs: raw.SHUTDOWN_GRACE_MS,
+    feed: { urls: raw.FEED_URL, pollIntervalSec: raw.FEED_POLL_INTERVAL },
+    /** Things worth a loud warning at start (dev defaults in use). */
+    warnings: [
+      ...(raw.SECRET_KEY ? [] : ['SECRET_KEY is unset: using the development key; links are forgeable']),
+      ...(raw.EDITOR_TOKENS.length ? [] : [`EDITOR_TOKENS is unset: the development token "${DEV_EDITOR_TOKEN}" is accepted`]),
+      ...(raw.SMTP_URL ? [] : [`SMTP_URL is unset: mail is written to ${raw.OUTBOX_DIR}/ as .eml files`]),
+    ],
+  };
+}
+
+export type Config = ReturnType<typeof build>;
+
+export class ConfigError extends Error {
+  readonly code = 'CONFIG_INVALID';
+}
+
+function deepFreeze<T>(o: T): T {
+  if (o && typeof o === 'object') {
+    Object.freeze(o);
+    for (const v of Object.values(o)) deepFreeze(v);
+  }
+  return o;
+}
+
+/** Parses an environment into a frozen config; throws ConfigError naming each bad variable. */
+export function loadConfig(env: Env): Config {
+  const parsed = envSchema.safeParse(env);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
+    throw new ConfigError(`invalid configuration\n  ${lines.join('\n  ')}`);
+  }
+  const raw = parsed.data;
+  if (raw.NODE_ENV === 'production') {
+    const missing = (['SECRET_KEY', 'SMTP_URL', 'PUBLIC_URL', 'EDITOR_TOKENS'] as const).filter((k) => {
+      const v = env[k];
+      return !v || !v.trim();
+    });
+    if (missing.length) {
+      throw new ConfigError(`invalid configuration\n  ${missing.map((k) => `${k}: required when NODE_ENV=production`).join('\n  ')}`);
+    }
+    if (!raw.PUBLIC_URL.startsWith('https://')) {
+      throw new ConfigError('invalid configuration\n  PUBLIC_URL: must be https:// when NODE_ENV=production');
+    }
+  }
+  return deepFreeze(build(raw));
+}
+
+/** The process's config, parsed once from the real environment. */
+export function configFromProcess(): Config {
+  return loadConfig(process.env);
+}

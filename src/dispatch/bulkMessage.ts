@@ -1,0 +1,123 @@
+import { randomBytes } from 'node:crypto';
+import { encode as qpEncode, wrap as qpWrap } from 'nodemailer/lib/qp';
+import { encodeWords, foldLines } from 'nodemailer/lib/mime-funcs';
+import addressparser from 'nodemailer/lib/addressparser';
+import type { CompiledBrief, SlotName } from '../briefs/compile.ts';
+import { prepareSplice, fillSplice, escapeHtml, type SpliceTemplate } from '../briefs/splice.ts';
+
+/**
+ * The bulk message, MIME-encoded once per dispatch with holes for the
+ * personal parts. Per recipient we only encode a few short values and join.
+ *
+ * Quoted-printable is line-oriented (76 columns), so a hole must not shift the
+ * text after it: every static segment is encoded on its own and ends with a
+ * soft line break, and every value is encoded and wrapped on its own and ends
+ * with one too. Each segment therefore starts at column 0 whatever was spliced
+ * before it, and the encoded static text never changes.
+ */
+export interface RecipientFields {
+  /** The envelope recipient: goes in To: exactly as normalized. */
+  to: string;
+  messageId: string;
+  unsubscribeUrl: string;
+  preferencesUrl: string;
+}
+
+type Hole = 'to' | 'messageId' | 'listUnsubscribe' | `html.${SlotName}` | `text.${SlotName}`;
+
+export interface BulkMessageTemplate {
+  splice: SpliceTemplate;
+  /** Envelope sender. */
+  from: string;
+  /** Right-hand side of Message-IDs. */
+  domain: string;
+}
+
+function formatMailbox(input: string): { header: string; address: string } {
+  const parsed = addressparser(input, { flatten: true })[0];
+  const address = parsed?.address ?? input;
+  const name = (parsed?.name ?? '').replace(/[\r\n]/g, ' ').trim();
+  if (!name) return { header: address, address };
+  const display = /^[\x20-\x7e]*$/.test(name) ? `"${name.replace(/(["\\])/g, '\\$1')}"` : encodeWords(name, 'Q', 52);
+  return { header: `${display} <${address}>`, address };
+}
+
+/** QP-encode one segment so that it can start at column 0 and be followed by anything. */
+function qpSegment(text: string, last: boolean): string {
+  const encoded = qpWrap(qpEncode(text.replace(/\r?\n/g, '\r\n')), 76);
+  return last ? encoded : `${encoded}=\r\n`;
+}
+
+/** Encode a spliced value: QP with soft breaks, ending on a soft break (see qpSegment). */
+function qpValue(value: string): string {
+  return `${qpWrap(qpEncode(value), 76)}=\r\n`;
+}
+
+export function buildBulkMessage(
+  compiled: CompiledBrief,
+  opts: { from: string; listId: string; date: Date },
+): BulkMessageTemplate {
+  const from = formatMailbox(opts.from);
+  const domain = from.address.split('@')[1] ?? 'briefwire.localhost';
+  const boundary = `----bw-${randomBytes(12).toString('hex')}`;
+  const hole = (name: Hole) => `\u0000${name}\u0000`;
+
+  const bodyPart = (kind: 'html' | 'text', source: string) => {
+    const split = prepareSplice(source, compiled.slots);
+    return split.parts.map((part, i) => qpSegment(part, i === split.parts.length - 1) + (i < split.names.length ? hole(`${kind}.${split.names[i] as SlotName}`) : '')).join('');
+  };
+
+  const subject = compiled.subject.replace(/[\r\n]+/g, ' ');
+  const headers = [
+    `From: ${from.header}`,
+    `To: ${hole('to')}`,
+    foldLines(`Subject: ${encodeWords(subject, 'Q', 52)}`, 76),
+    `Date: ${opts.date.toUTCString().replace(/GMT$/, '+0000')}`,
+    `Message-ID: <${hole('messageId')}>`,
+    `List-Id: ${opts.listId.replace(/[\r\n]+/g, ' ')}`,
+    // One unfolded line: providers (and DKIM) want the URL whole.
+    `List-Unsubscribe: <${hole('listUnsubscribe')}>`,
+    'List-Unsubscribe-Post: List-Unsubscribe=One-Click',
+    'Precedence: bulk',
+    'Auto-Submitted: auto-generated',
+    'MIME-Version: 1.0',
+    `Content-Type: multipart/alternative; boundary="${boundary}"`,
+  ].join('\r\n');
+
+  const raw = [
+    headers,
+    '',
+    `--${boundary}`,
+    'Content-Type: text/plain; charset=utf-8',
+    'Content-Transfer-Encoding: quoted-printable',
+    '',
+    bodyPart('text', compiled.text),
+    `--${boundary}`,
+    'Content-Type: text/html; charset=utf-8',
+    'Content-Transfer-Encoding: quoted-printable',
+    '',
+    bodyPart('html', compiled.html),
+    `--${boundary}--`,
+    '',
+  ].join('\r\n');
+
+  const holes: Record<string, string> = {};
+  for (const name of ['to', 'messageId', 'listUnsubscribe'] as Hole[]) holes[name] = hole(name);
+  for (const slot of Object.keys(compiled.slots) as SlotName[]) {
+    holes[`html.${slot}`] = hole(`html.${slot}`);
+    holes[`text.${slot}`] = hole(`text.${slot}`);
+  }
+  return { splice: prepareSplice(raw, holes), from: from.address, domain };
+}
+
+/** Per recipient: a handful of short encodes and one join. */
+export function renderBulkMessage(t: BulkMessageTemplate, r: RecipientFields): string {
+  const slotValues: Record<SlotName, string> = { unsubscribeUrl: r.unsubscribeUrl, preferencesUrl: r.preferencesUrl, email: r.to };
+  const values: Record<string, string> = { to: r.to, messageId: r.messageId, listUnsubscribe: r.unsubscribeUrl };
+  for (const name of t.splice.names) {
+    if (values[name] !== undefined) continue;
+    const [kind, slot] = name.split('.') as ['html' | 'text', SlotName];
+    values[name] = qpValue(kind === 'html' ? escapeHtml(slotValues[slot]) : slotValues[slot]);
+  }
+  return fillSplice(t.splice, values);
+}

@@ -1,0 +1,105 @@
+import type { Config } from '../config.ts';
+import type { RedisClient } from '../redis/connection.ts';
+import type { Keyspace } from '../redis/keys.ts';
+import type { Queues } from '../queue/queues.ts';
+import type { BriefStore } from '../briefs/store.ts';
+import type { SubscriberStore } from '../subscribers/store.ts';
+import type { Dispatch, DispatchStatus } from './model.ts';
+import type { DispatchStore } from './store.ts';
+import { countAudience } from './audience.ts';
+import { deliverJobOptions } from './planner.ts';
+
+export class DispatchError extends Error {
+  constructor(
+    readonly code: 'BRIEF_NOT_FOUND' | 'ALREADY_DISPATCHED' | 'NOT_FOUND' | 'INVALID_STATE',
+    message: string,
+    readonly dispatchId?: string,
+  ) {
+    super(message);
+  }
+}
+
+export interface DispatchControl {
+  create(input: { briefId: string; topics?: string[]; at?: Date; force?: boolean }): Promise<{ id: string }>;
+  pause(id: string): Promise<Dispatch>;
+  resume(id: string): Promise<Dispatch>;
+  cancel(id: string): Promise<Dispatch>;
+  /** Puts the failed recipients of a finished dispatch back in the queue; returns how many. */
+  retryFailed(id: string): Promise<{ requeued: number }>;
+  audienceSize(topics: string[]): Promise<number>;
+}
+
+export const planJobId = (dispatchId: string) => `plan-${dispatchId}`;
+
+/** Editor actions on dispatches (used by the API; nothing here sends mail). */
+export function createDispatchControl(deps: {
+  config: Config;
+  keys: Keyspace;
+  redis: RedisClient;
+  queues: Queues;
+  briefs: BriefStore;
+  dispatches: DispatchStore;
+  subscribers: SubscriberStore;
+}): DispatchControl {
+  const { dispatches, queues, config } = deps;
+  const must = async (id: string) => {
+    const d = await dispatches.get(id);
+    if (!d) throw new DispatchError('NOT_FOUND', 'No such dispatch.');
+    return d;
+  };
+  const move = async (id: string, to: DispatchStatus, from: DispatchStatus[]) => {
+    const before = await must(id);
+    const after = await dispatches.transition(id, to, from);
+    if (after !== to) throw new DispatchError('INVALID_STATE', `A ${before.status} dispatch cannot become ${to}.`, id);
+    return must(id);
+  };
+
+  return {
+    async create({ briefId, topics = [], at, force = false }) {
+      if (!(await deps.briefs.get(briefId))) throw new DispatchError('BRIEF_NOT_FOUND', 'No such brief.');
+      const scheduled = at && at.getTime() > Date.now() + 1000 ? at : undefined;
+      const { id, created } = await dispatches.create({ briefId, topics, scheduledAt: scheduled?.toISOString(), force });
+      if (!created) throw new DispatchError('ALREADY_DISPATCHED', 'This brief has already been dispatched; send "force": true to send it again.', id);
+      await queues.dispatch.add('plan', { dispatchId: id }, { jobId: planJobId(id), delay: scheduled ? scheduled.getTime() - Date.now() : 0 });
+      return { id };
+    },
+    pause: (id) => move(id, 'paused', ['planning', 'sending']),
+    async resume(id) {
+      const d = await must(id);
+      return move(id, d.planned ? 'sending' : 'planning', ['paused']);
+    },
+    async cancel(id) {
+      const d = await move(id, 'cancelled', ['scheduled', 'planning', 'sending', 'paused']);
+      // A scheduled dispatch's planning job can simply go; running jobs see the status and stop.
+      await queues.dispatch.remove(planJobId(id)).catch(() => 0);
+      return d;
+    },
+    async retryFailed(id) {
+      const d = await must(id);
+      if (d.status !== 'done') throw new DispatchError('INVALID_STATE', 'Only a finished dispatch can retry its failed recipients.', id);
+      await dispatches.setPlanned(id, false);
+      await dispatches.transition(id, 'sending', ['done']);
+      let batch = d.batches;
+      let requeued = 0;
+      let pending: string[] = [];
+      const flush = async () => {
+        const ids = pending.splice(0, config.dispatch.batchSize);
+        const n = await dispatches.resetFailed(id, ids);
+        if (!n) return;
+        requeued += n;
+        await queues.deliver.add('deliver', { dispatchId: id, batch, ids }, deliverJobOptions(config, id, batch));
+        await dispatches.checkpoint(id, batch, 0, 0);
+        batch++;
+      };
+      for await (const ids of dispatches.scanLedger(id, 'failed')) {
+        pending.push(...ids);
+        while (pending.length >= config.dispatch.batchSize) await flush();
+      }
+      while (pending.length) await flush();
+      await dispatches.setPlanned(id, true);
+      await dispatches.batchDone(id, null);
+      return { requeued };
+    },
+    audienceSize: (topics) => countAudience(deps.redis, deps.keys, topics),
+  };
+}

@@ -1,0 +1,139 @@
+import type { Config } from '../config.ts';
+import type { Logger } from '../logger.ts';
+import type { Metrics } from '../metrics.ts';
+import type { Mailer, MailSendError } from '../mail/mailer.ts';
+import { classifySmtpFailure, describeSmtpFailure } from '../mail/smtpFailure.ts';
+import type { SubscriberStore } from '../subscribers/store.ts';
+import type { LinkTokens } from '../subscribers/tokens.ts';
+import type { DispatchStore } from './store.ts';
+import type { SendRateLimiter } from './sendRate.ts';
+import { renderBulkMessage, type BulkMessageTemplate } from './bulkMessage.ts';
+
+export interface DelivererDeps {
+  config: Config;
+  logger: Logger;
+  metrics: Metrics;
+  mailer: Mailer;
+  dispatches: DispatchStore;
+  subscribers: SubscriberStore;
+  linkTokens: LinkTokens;
+  sendRate: SendRateLimiter;
+}
+
+/** What the queue should do with the batch job next. */
+export type BatchOutcome =
+  | { kind: 'done' }
+  | { kind: 'retry'; reason: string }
+  | { kind: 'throttled'; reason: string }
+  | { kind: 'paused' }
+  | { kind: 'interrupted' }
+  | { kind: 'halted'; status: string };
+
+/** Pre-built messages per dispatch, per process: loaded from Redis once, not per batch. */
+const templates = new Map<string, Promise<BulkMessageTemplate | null>>();
+
+function loadTemplate(dispatches: DispatchStore, dispatchId: string) {
+  let t = templates.get(dispatchId);
+  if (!t) {
+    t = dispatches.loadMessage(dispatchId).then((json) => (json ? (JSON.parse(json) as BulkMessageTemplate) : null));
+    templates.set(dispatchId, t);
+    t.then((v) => v ?? templates.delete(dispatchId));
+    while (templates.size > 20) templates.delete(templates.keys().next().value as string);
+  }
+  return t;
+}
+
+/**
+ * Sends one batch. Per recipient: rate slot, atomic claim (which re-checks
+ * pause/cancel and the subscriber's status), splice, send, record. Up to
+ * SMTP_POOL_SIZE sends are in flight so the pooled connections stay busy.
+ */
+export async function deliverBatch(
+  deps: DelivererDeps,
+  job: { dispatchId: string; ids: string[] },
+  opts: { finalAttempt: boolean; shouldStop: () => boolean },
+): Promise<BatchOutcome> {
+  const { dispatches, config, metrics } = deps;
+  const template = await loadTemplate(dispatches, job.dispatchId);
+  if (!template) return { kind: 'retry', reason: 'message not built yet' };
+  const base = config.http.publicUrl;
+  const transient: string[] = [];
+  let stop: BatchOutcome | null = null;
+  let lastError = '';
+  let next = 0;
+
+  const sendOne = async (id: string) => {
+    await deps.sendRate.acquire();
+    const claim = await dispatches.claim(job.dispatchId, id);
+    if (claim.action === 'halt') {
+      stop ??= claim.status === 'paused' ? { kind: 'paused' } : { kind: 'halted', status: claim.status };
+      return;
+    }
+    if (claim.action === 'skip') {
+      if (claim.state === 'suppressed') metrics.emails.inc({ lane: 'bulk', outcome: 'suppressed' });
+      return;
+    }
+    const token = deps.linkTokens.sign(id);
+    const raw = renderBulkMessage(template, {
+      to: claim.email,
+      messageId: `${job.dispatchId}.${id}@${template.domain}`,
+      unsubscribeUrl: `${base}/unsubscribe/${token}`,
+      preferencesUrl: `${base}/preferences/${token}`,
+    });
+    const started = performance.now();
+    try {
+      await deps.mailer.send({ from: template.from, to: claim.email, raw });
+      await dispatches.record(job.dispatchId, id, 'sent');
+      metrics.emails.inc({ lane: 'bulk', outcome: 'sent' });
+    } catch (e) {
+      const err = e as MailSendError;
+      const kind = classifySmtpFailure(err);
+      lastError = describeSmtpFailure(err);
+      metrics.emails.inc({ lane: 'bulk', outcome: kind });
+      switch (kind) {
+        case 'bounce':
+          await dispatches.record(job.dispatchId, id, 'failed');
+          await deps.subscribers.leave(id, 'bounced', { type: 'bounce', at: new Date().toISOString(), detail: lastError });
+          break;
+        case 'uncertain':
+          await dispatches.record(job.dispatchId, id, 'uncertain');
+          break;
+        case 'transient':
+          await dispatches.record(job.dispatchId, id, 'release');
+          transient.push(id);
+          break;
+        case 'throttled':
+          await dispatches.record(job.dispatchId, id, 'release');
+          stop ??= { kind: 'throttled', reason: lastError };
+          break;
+        case 'policy':
+          await dispatches.record(job.dispatchId, id, 'release');
+          // The server refuses us, not this reader: stop everything and tell a human.
+          await dispatches.transition(job.dispatchId, 'paused', ['sending', 'planning'], `paused by the SMTP server's reply: ${lastError}`);
+          deps.logger.error({ dispatchId: job.dispatchId, reply: lastError }, 'dispatch paused: SMTP policy or auth failure');
+          stop ??= { kind: 'paused' };
+          break;
+      }
+    } finally {
+      metrics.sendSeconds.observe({ lane: 'bulk' }, (performance.now() - started) / 1000);
+    }
+  };
+
+  const lane = async () => {
+    while (!stop && next < job.ids.length) {
+      if (opts.shouldStop()) {
+        stop = { kind: 'interrupted' };
+        break;
+      }
+      await sendOne(job.ids[next++]!);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(config.mail.poolSize, job.ids.length) }, lane));
+
+  if (stop) return stop;
+  if (transient.length) {
+    if (!opts.finalAttempt) return { kind: 'retry', reason: lastError };
+    await dispatches.failUnsettled(job.dispatchId, transient);
+  }
+  return { kind: 'done' };
+}

@@ -1,0 +1,32 @@
+export const DISPATCH_STATUSES = ['scheduled', 'planning', 'sending', 'paused', 'done', 'cancelled', 'failed'] as const;
+export type DispatchStatus = (typeof DISPATCH_STATUSES)[number];
+
+/** Per recipient, per dispatch. `sending` is written before the SMTP call: it is how a crash is noticed. */
+export type LedgerState = 'sending' | 'sent' | 'failed' | 'suppressed' | 'uncertain';
+
+export interface Dispatch {
+  id: string;
+  briefId: string;
+  /** The audience filter; empty means the brief's topics. */
+  topics: string[];
+  status: DispatchStatus;
+  createdAt: string;
+  scheduledAt?: string;
+  startedAt?: string;
+  finishedAt?: string;
+  /** Recipients planned so far (final once `planned`). */
+  total: number;
+  planned: boolean;
+  batches: number;
+  batchesDone: number;
+  sent: number;
+  failed: number;
+  suppressed: number;
+  uncertain: number;
+  /** Why the dispatch paused itself or failed (policy reply, auth failure…). */
+  reason?: string;
+  /** Set at the end when total != sent + failed + suppressed + uncertain. */
+  missing?: number;
+}
+
+export const ACTIVE_STATUSES: readonly DispatchStatus[] = ['scheduled', 'planning', 'sending', 'paused'];

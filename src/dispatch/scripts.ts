@@ -1,0 +1,150 @@
+/**
+ * Lua for the dispatch state machine and the delivery ledger. Every counter
+ * moves in the same script as the ledger entry it counts, so the progress
+ * numbers can never drift from the ledger. All keys share the prefix's hash tag.
+ */
+
+/**
+ * Create a dispatch unless the brief already has one. ARGV: prefix, briefId,
+ * topics, status, now, scheduledAt, force ('1'/'0'), nowMs.
+ * Returns {id, 'created'|'exists'}. A forced re-send within 10 s of the last
+ * dispatch returns that one: a double click never sends twice.
+ */
+export const CREATE = `
+local p = ARGV[1]
+local existing = redis.call('HGET', p .. ':dispatch:by-brief', ARGV[2])
+if existing then
+  local d = p .. ':dispatch:' .. existing
+  local createdMs = tonumber(redis.call('HGET', d, 'createdMs') or '0')
+  local status = redis.call('HGET', d, 'status')
+  if ARGV[7] ~= '1' then return {existing, 'exists'} end
+  if tonumber(ARGV[8]) - createdMs < 10000 then return {existing, 'created'} end
+  if status == 'scheduled' or status == 'planning' or status == 'sending' or status == 'paused' then return {existing, 'exists'} end
+end
+local id = 'd' .. redis.call('INCR', p .. ':dispatch:seq')
+redis.call('HSET', p .. ':dispatch:' .. id, 'id', id, 'briefId', ARGV[2], 'topics', ARGV[3], 'status', ARGV[4],
+  'createdAt', ARGV[5], 'createdMs', ARGV[8], 'scheduledAt', ARGV[6], 'total', 0, 'planned', 0, 'batches', 0, 'cursor', 0,
+  'sent', 0, 'failed', 0, 'suppressed', 0, 'uncertain', 0)
+redis.call('HSET', p .. ':dispatch:by-brief', ARGV[2], id)
+redis.call('ZADD', p .. ':dispatches', tonumber(string.sub(id, 2)), id)
+return {id, 'created'}
+`;
+
+/**
+ * Move a dispatch between states. ARGV: prefix, id, to, now, reason, from1[, from2…].
+ * Returns the status after (unchanged when the move is not allowed).
+ */
+export const TRANSITION = `
+local d = ARGV[1] .. ':dispatch:' .. ARGV[2]
+local status = redis.call('HGET', d, 'status')
+if not status then return false end
+for i = 6, #ARGV do
+  if status == ARGV[i] then
+    redis.call('HSET', d, 'status', ARGV[3])
+    if ARGV[5] ~= '' then redis.call('HSET', d, 'reason', ARGV[5]) elseif ARGV[3] ~= 'paused' then redis.call('HDEL', d, 'reason') end
+    if ARGV[3] == 'planning' or ARGV[3] == 'sending' then redis.call('HSETNX', d, 'startedAt', ARGV[4]) end
+    if ARGV[3] == 'cancelled' or ARGV[3] == 'failed' then redis.call('HSET', d, 'finishedAt', ARGV[4]) end
+    return ARGV[3]
+  end
+end
+return status
+`;
+
+/**
+ * The planner's checkpoint after adding one batch job. ARGV: prefix, id, batch, cursor, size.
+ * Idempotent per batch number: a re-run that re-adds batch n changes nothing.
+ */
+export const CHECKPOINT = `
+local d = ARGV[1] .. ':dispatch:' .. ARGV[2]
+if tonumber(redis.call('HGET', d, 'batches')) >= tonumber(ARGV[3]) + 1 then return 0 end
+redis.call('HSET', d, 'batches', tonumber(ARGV[3]) + 1, 'cursor', ARGV[4])
+redis.call('HINCRBY', d, 'total', tonumber(ARGV[5]))
+if redis.call('HGET', d, 'status') == 'planning' then
+  redis.call('HSET', d, 'status', 'sending')
+end
+return 1
+`;
+
+/**
+ * Claim one recipient just before the SMTP call. ARGV: prefix, dispatchId, subscriberId.
+ * Returns {'send', email} | {'skip', state} | {'halt', dispatchStatus}.
+ * - dispatch paused/cancelled -> halt (checked before every send);
+ * - already settled -> skip;
+ * - left in 'sending' by an earlier attempt that died -> 'uncertain', never re-sent;
+ * - subscriber no longer active (unsubscribed, bounced, erased since planning) -> 'suppressed'.
+ */
+export const CLAIM = `
+local p = ARGV[1]
+local d = p .. ':dispatch:' .. ARGV[2]
+local ledger = d .. ':ledger'
+local status = redis.call('HGET', d, 'status')
+if status ~= 'sending' and status ~= 'planning' then return {'halt', status or 'missing'} end
+local state = redis.call('HGET', ledger, ARGV[3])
+if state == 'sending' then
+  redis.call('HSET', ledger, ARGV[3], 'uncertain')
+  redis.call('HINCRBY', d, 'uncertain', 1)
+  return {'skip', 'uncertain'}
+end
+if state then return {'skip', state} end
+local sub = p .. ':sub:' .. ARGV[3]
+local subStatus = redis.call('HGET', sub, 'status')
+if subStatus ~= 'active' then
+  redis.call('HSET', ledger, ARGV[3], 'suppressed')
+  redis.call('HINCRBY', d, 'suppressed', 1)
+  return {'skip', 'suppressed'}
+end
+redis.call('HSET', ledger, ARGV[3], 'sending')
+return {'send', redis.call('HGET', sub, 'email')}
+`;
+
+/**
+ * Record the outcome of a claimed send. ARGV: prefix, dispatchId, subscriberId, outcome.
+ * outcome: sent | failed | uncertain | release (not delivered, may be tried again).
+ * Only moves out of 'sending', so a late duplicate report counts nothing twice.
+ */
+export const RECORD = `
+local d = ARGV[1] .. ':dispatch:' .. ARGV[2]
+local ledger = d .. ':ledger'
+if redis.call('HGET', ledger, ARGV[3]) ~= 'sending' then return 0 end
+if ARGV[4] == 'release' then
+  redis.call('HDEL', ledger, ARGV[3])
+else
+  redis.call('HSET', ledger, ARGV[3], ARGV[4])
+  redis.call('HINCRBY', d, ARGV[4], 1)
+end
+return 1
+`;
+
+/** Mark recipients failed after the last attempt. ARGV: prefix, dispatchId, id1, id2… Only unsettled ones count. */
+export const FAIL_UNSETTLED = `
+local d = ARGV[1] .. ':dispatch:' .. ARGV[2]
+local ledger = d .. ':ledger'
+local n = 0
+for i = 3, #ARGV do
+  local state = redis.call('HGET', ledger, ARGV[i])
+  if not state then
+    redis.call('HSET', ledger, ARGV[i], 'failed')
+    n = n + 1
+  end
+end
+if n > 0 then redis.call('HINCRBY', d, 'failed', n) end
+return n
+`;
+
+/**
+ * A batch finished (or the planner finished). ARGV: prefix, dispatchId, batch ('' for the planner), now.
+ * When every planned batch is done: status 'done', finishedAt, and the reconciliation.
+ * Returns the status after.
+ */
+export const BATCH_DONE = `
+local d = ARGV[1] .. ':dispatch:' .. ARGV[2]
+if ARGV[3] ~= '' then redis.call('SADD', d .. ':batches-done', ARGV[3]) end
+local status = redis.call('HGET', d, 'status')
+if redis.call('HGET', d, 'planned') ~= '1' then return status end
+if redis.call('SCARD', d .. ':batches-done') < tonumber(redis.call('HGET', d, 'batches')) then return status end
+if status ~= 'sending' and status ~= 'planning' then return status end
+local h = redis.call('HMGET', d, 'total', 'sent', 'failed', 'suppressed', 'uncertain')
+local missing = tonumber(h[1]) - tonumber(h[2]) - tonumber(h[3]) - tonumber(h[4]) - tonumber(h[5])
+redis.call('HSET', d, 'status', 'done', 'finishedAt', ARGV[4], 'missing', missing)
+return 'done'
+`;

@@ -1,0 +1,33 @@
+import type { RedisClient } from '../redis/connection.ts';
+import type { Keyspace } from '../redis/keys.ts';
+
+/**
+ * The global send-rate cap (SEND_RATE messages per second, across every worker
+ * process): a per-second counter in Redis. A sender over the cap waits for the
+ * next second. 0 disables it.
+ */
+const TAKE = `
+local n = redis.call('INCR', KEYS[1])
+if n == 1 then redis.call('PEXPIRE', KEYS[1], 2000) end
+return n
+`;
+
+export interface SendRateLimiter {
+  /** Resolves when this process may send one more message. */
+  acquire(): Promise<void>;
+}
+
+export function createSendRateLimiter(redis: RedisClient, keys: Keyspace, perSecond: number): SendRateLimiter {
+  if (perSecond <= 0) return { acquire: async () => {} };
+  return {
+    async acquire() {
+      for (;;) {
+        const now = Date.now();
+        const second = Math.floor(now / 1000);
+        const n = (await redis.eval(TAKE, 1, keys.sendRate(second))) as number;
+        if (n <= perSecond) return;
+        await new Promise((r) => setTimeout(r, 1000 - (now % 1000) + Math.floor(Math.random() * 20)));
+      }
+    },
+  };
+}

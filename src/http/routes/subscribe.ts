@@ -1,0 +1,132 @@
+import type { FastifyPluginAsync } from 'fastify';
+import { z } from 'zod';
+import { normalizeAddress } from '../../subscribers/address.ts';
+import type { Services } from '../../services.ts';
+import { badRequest, HttpError, wantsHtml, type FieldError } from '../errors.ts';
+import { html, page } from '../html.ts';
+
+export const HONEYPOT_FIELD = 'website';
+export const HONEYPOT_LABEL = 'This field is for validation purposes and should be left unchanged.';
+const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
+const CONTROL = /[\u0000-\u001f\u007f]/;
+
+const signupSchema = (topics: readonly string[]) =>
+  z.object({
+    email: z.string().max(320),
+    name: z
+      .string()
+      .max(200)
+      .refine((s) => !CONTROL.test(s), 'must not contain control characters')
+      .default(''),
+    topics: z.array(z.enum(topics as [string, ...string[]], { error: 'is not a known topic' })).max(topics.length).default([]),
+  });
+
+/** Form posts send one checkbox as a string and several as an array. */
+function asArray(v: unknown) {
+  return typeof v === 'string' ? [v] : v;
+}
+
+export function parseSignup(body: unknown, topics: readonly string[]): { email: string; name: string; topics: string[] } {
+  if (!body || typeof body !== 'object' || Array.isArray(body)) throw badRequest([{ field: 'body', message: 'must be an object' }]);
+  const keys = Object.keys(body);
+  const bad = keys.find((k) => FORBIDDEN_KEYS.has(k));
+  if (bad) throw badRequest([{ field: bad, message: 'is not allowed' }]);
+  const b = body as Record<string, unknown>;
+  const parsed = signupSchema(topics).safeParse({ email: b.email, name: b.name || undefined, topics: asArray(b.topics) });
+  const fields: FieldError[] = parsed.success
+    ? []
+    : parsed.error.issues.map((i) => ({ field: i.path.join('.') || 'body', message: i.message }));
+  const address = normalizeAddress(b.email);
+  if (!address.ok && !fields.some((f) => f.field === 'email')) fields.push({ field: 'email', message: address.message });
+  if (fields.length || !parsed.success || !address.ok) throw badRequest(fields);
+  return { email: address.address, name: parsed.data.name.trim(), topics: [...new Set(parsed.data.topics)] };
+}
+
+export function signupForm(s: Services, errors: FieldError[] = [], values: Record<string, unknown> = {}) {
+  const err = (f: string) => errors.filter((e) => e.field === f || e.field.startsWith(`${f}.`)).map((e) => html`<div class="error">${e.message}</div>`);
+  return page({
+    title: 'Subscribe',
+    listName: s.config.mail.listName,
+    body: html`<h1>Subscribe to ${s.config.mail.listName} email alerts</h1>
+<p>Rapid expert insight in your inbox as global events unfold.</p>
+<form method="post" action="/subscribe" novalidate>
+  <label for="email">Email address</label>
+  <input id="email" name="email" type="email" required autocomplete="email" maxlength="254" value="${String(values.email ?? '')}">
+  ${err('email')}
+  <label for="name">Name <span class="muted">(optional)</span></label>
+  <input id="name" name="name" type="text" autocomplete="name" maxlength="200" value="${String(values.name ?? '')}">
+  <fieldset><legend>Topics <span class="muted">(none ticked: every brief)</span></legend>
+  ${s.config.topics.map((t, i) => html`<label><input type="checkbox" name="topics" value="${t}" id="topic-${i}"> ${t}</label>`)}
+  </fieldset>
+  ${err('topics')}
+  <div class="hp" aria-hidden="true">
+    <label for="${HONEYPOT_FIELD}">${HONEYPOT_LABEL}</label>
+    <input id="${HONEYPOT_FIELD}" name="${HONEYPOT_FIELD}" type="text" tabindex="-1" autocomplete="off" value="">
+  </div>
+  <p class="muted">${s.config.consent.text}</p>
+  <button type="submit">Subscribe</button>
+</form>`,
+  });
+}
+
+const subscribeRoutes: FastifyPluginAsync<{ services: Services }> = async (app, { services: s }) => {
+  app.get('/subscribe', async (_req, reply) => reply.type('text/html; charset=utf-8').send(signupForm(s)));
+
+  app.post('/subscribe', async (req, reply) => {
+    const form = wantsHtml(req);
+    const body = (req.body ?? {}) as Record<string, unknown>;
+    const accepted = () =>
+      form
+        ? reply
+            .code(202)
+            .type('text/html; charset=utf-8')
+            .send(
+              page({
+                title: 'Check your inbox',
+                listName: s.config.mail.listName,
+                body: html`<h1>Check your inbox</h1><p>If the address can receive alerts, a confirmation email is on its way. Open the link in it to start receiving ${s.config.mail.listName}.</p>`,
+              }),
+            )
+        : reply.code(202).send({ status: 'pending' });
+
+    // A bot that filled the honeypot is told it worked and nothing happens.
+    if (body && typeof body === 'object' && typeof body[HONEYPOT_FIELD] === 'string' && body[HONEYPOT_FIELD] !== '') {
+      s.metrics.signups.inc({ outcome: 'honeypot' });
+      return accepted();
+    }
+    let input;
+    try {
+      input = parseSignup(body, s.config.topics);
+    } catch (e) {
+      s.metrics.signups.inc({ outcome: 'invalid' });
+      if (form && e instanceof HttpError && e.statusCode === 400) {
+        return reply.code(400).type('text/html; charset=utf-8').send(signupForm(s, e.fields, body));
+      }
+      throw e;
+    }
+    const verdict = await s.signupLimits.hit(req.ip);
+    if (!verdict.allowed) {
+      s.metrics.signups.inc({ outcome: 'rate_limited' });
+      s.metrics.rateLimited.inc({ limit: verdict.limit });
+      reply.header('Retry-After', String(verdict.retryAfterSec));
+      throw new HttpError(429, 'RATE_LIMITED', 'Too many signups from here. Try again later.');
+    }
+    // Same work for every address state; the mail worker decides whether to send.
+    const outcome = await s.subscribers.signup({
+      ...input,
+      event: {
+        type: 'signup',
+        at: new Date().toISOString(),
+        ip: req.ip,
+        userAgent: String(req.headers['user-agent'] ?? '').slice(0, 300),
+        consentVersion: s.config.consent.version,
+        source: form ? 'form' : 'api',
+      },
+    });
+    await s.mailLane.enqueueConfirmation(outcome.id);
+    s.metrics.signups.inc({ outcome: 'accepted' });
+    return accepted();
+  });
+};
+
+export default subscribeRoutes;

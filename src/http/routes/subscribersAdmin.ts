@@ -1,0 +1,84 @@
+import type { FastifyPluginAsync } from 'fastify';
+import type { Services } from '../../services.ts';
+import { SUBSCRIBER_STATUSES, type SubscriberStatus } from '../../subscribers/model.ts';
+import { exportCsvHeader, exportCsvRows, parseImportCsv } from '../../subscribers/csv.ts';
+import { createEditorAuth } from '../editorAuth.ts';
+import { badRequest, HttpError, notFound } from '../errors.ts';
+
+/** Editor API over subscribers: list, CSV export and import, erasure. */
+const subscriberAdminRoutes: FastifyPluginAsync<{ services: Services }> = async (app, { services: s }) => {
+  app.addHook('preHandler', createEditorAuth(s.config.editorTokens).preHandler);
+
+  const statusOf = (v: unknown): SubscriberStatus | undefined => {
+    if (v === undefined || v === '') return undefined;
+    if (!SUBSCRIBER_STATUSES.includes(v as SubscriberStatus)) throw badRequest([{ field: 'status', message: `must be one of ${SUBSCRIBER_STATUSES.join(', ')}` }]);
+    return v as SubscriberStatus;
+  };
+
+  app.get<{ Querystring: { status?: string; q?: string; after?: string; limit?: string } }>('/api/subscribers', async (req) => {
+    const limit = Math.min(Math.max(Number(req.query.limit) || 50, 1), 500);
+    const after = req.query.after && /^\d{1,15}$/.test(req.query.after) ? req.query.after : undefined;
+    const page = await s.subscribers.list({ status: statusOf(req.query.status), query: req.query.q?.slice(0, 254), after, limit });
+    const counts = await s.subscribers.count();
+    return { ...page, counts };
+  });
+
+  app.get<{ Querystring: { status?: string } }>('/api/subscribers.csv', async (req, reply) => {
+    const status = statusOf(req.query.status);
+    reply.type('text/csv; charset=utf-8').header('Content-Disposition', 'attachment; filename="subscribers.csv"');
+    let out = exportCsvHeader();
+    let after: string | undefined;
+    do {
+      const page = await s.subscribers.list({ status, after, limit: 500 });
+      const consents = await Promise.all(page.items.map((x) => s.subscribers.consentLog(x.id)));
+      out += exportCsvRows(page.items, (x) => {
+        const signup = consents[page.items.indexOf(x)]?.find((e) => e.type === 'signup');
+        return signup && signup.type === 'signup' ? `${signup.source} ${signup.at}${signup.consent ? ` ${signup.consent}` : ''}` : '';
+      });
+      after = page.next;
+    } while (after);
+    return out;
+  });
+
+  app.post<{ Querystring: { status?: string } }>('/api/subscribers/import', async (req, reply) => {
+    if (!(req.headers['content-type'] ?? '').startsWith('text/csv')) {
+      throw new HttpError(415, 'UNSUPPORTED_MEDIA_TYPE', 'Send the import as text/csv with a header row.');
+    }
+    const asActive = req.query.status === 'active';
+    if (req.query.status && !asActive) throw badRequest([{ field: 'status', message: 'only "active" is accepted' }]);
+    const { rows, errors } = parseImportCsv(String(req.body ?? ''), s.config.topics);
+    let imported = 0;
+    let updated = 0;
+    let skipped = 0;
+    for (const row of rows) {
+      const r = await s.subscribers.importRow({
+        email: row.email,
+        name: row.name,
+        topics: row.topics,
+        status: asActive ? 'active' : 'pending',
+        event: {
+          type: 'signup',
+          at: new Date().toISOString(),
+          ip: req.ip,
+          userAgent: 'import',
+          consentVersion: s.config.consent.version,
+          source: 'import',
+          consent: row.consent || undefined,
+        },
+      });
+      if (r.result === 'created') {
+        imported++;
+        if (r.status === 'pending') await s.mailLane.enqueueConfirmation(r.id);
+      } else if (r.result === 'updated') updated++;
+      else skipped++;
+    }
+    return reply.send({ imported, updated, skipped, errors });
+  });
+
+  app.delete<{ Params: { id: string } }>('/api/subscribers/:id', async (req, reply) => {
+    if (!/^\d{1,15}$/.test(req.params.id) || !(await s.subscribers.erase(req.params.id))) throw notFound('subscriber');
+    return reply.code(204).send();
+  });
+};
+
+export default subscriberAdminRoutes;

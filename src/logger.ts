@@ -1,0 +1,37 @@
+import { pino, type Logger } from 'pino';
+
+/** JSON logs; tokens, secrets and addresses are redacted wherever they appear as fields. */
+export function createLogger(level: string, destination?: NodeJS.WritableStream): Logger {
+  return pino(
+    {
+      level,
+      base: { app: 'briefwire' },
+      redact: {
+        paths: [
+          'req.headers.authorization',
+          'req.headers.cookie',
+          'headers.authorization',
+          'email',
+          'to',
+          '*.email',
+          'token',
+          '*.token',
+          'secretKey',
+          'config.secretKey',
+        ],
+        censor: '[redacted]',
+      },
+      serializers: {
+        // Paths carry tokens (/confirm/<token>); log the route shape, not the secret.
+        req: (req: { method?: string; url?: string; id?: string }) => ({
+          id: req.id,
+          method: req.method,
+          url: (req.url ?? '').replace(/^\/(confirm|unsubscribe|preferences)\/[^/?#]+/, '/$1/[token]'),
+        }),
+      },
+    },
+    destination ?? process.stdout,
+  );
+}
+
+export type { Logger };

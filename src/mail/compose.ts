@@ -1,0 +1,31 @@
+import MailComposer from 'nodemailer/lib/mail-composer';
+
+export interface ComposeInput {
+  from: string;
+  to: string;
+  subject: string;
+  html: string;
+  text: string;
+  headers?: Record<string, string>;
+}
+
+/**
+ * MIME for one-off transactional mail (confirmations, test sends): built per
+ * message, which is fine at their volume. Bulk mail never comes through here.
+ * Values pass through Nodemailer's header encoding; nothing user-supplied goes
+ * in as a prepared (unsanitised) header.
+ */
+export function composeMessage(input: ComposeInput): Promise<Buffer> {
+  const composer = new MailComposer({
+    from: input.from,
+    to: input.to,
+    subject: input.subject,
+    html: input.html,
+    text: input.text,
+    headers: input.headers,
+    textEncoding: 'quoted-printable',
+  });
+  return new Promise((resolve, reject) => {
+    composer.compile().build((err: Error | null, message: Buffer) => (err ? reject(err) : resolve(message)));
+  });
+}

@@ -1,0 +1,71 @@
+import { Readable } from 'node:stream';
+import nodemailer from 'nodemailer';
+import type { Config } from '../config.ts';
+import type { Mailer, MailSendError } from './mailer.ts';
+
+/**
+ * Pooled SMTP. `maxRequeues: 0`: when a connection drops, Nodemailer would
+ * otherwise quietly send the message again on another connection; we want the
+ * failure back so the delivery ledger decides. Timeouts sit under the shutdown
+ * grace period so a hanging server can never hold a worker past its deadline.
+ */
+export function createSmtpMailer(config: Config, url = config.mail.smtpUrl): Mailer {
+  if (!url) throw new Error('SMTP_URL is not set');
+  const t = config.mail.timeoutMs;
+  const transport = nodemailer.createTransport({
+    url,
+    pool: true,
+    maxConnections: config.mail.poolSize,
+    maxMessages: Infinity,
+    maxRequeues: 0,
+    connectionTimeout: t,
+    greetingTimeout: Math.min(t, 15_000),
+    socketTimeout: t,
+    dnsTimeout: Math.min(t, 10_000),
+    ...(config.mail.dkim
+      ? {
+          dkim: {
+            ...config.mail.dkim,
+            // The default list leaves out List-Unsubscribe-Post; providers want both signed.
+            headerFieldNames:
+              'From:Sender:Reply-To:Subject:Date:Message-ID:To:Cc:MIME-Version:Content-Type:Content-Transfer-Encoding:List-Id:List-Unsubscribe:List-Unsubscribe-Post',
+          },
+        }
+      : {}),
+  } as Parameters<typeof nodemailer.createTransport>[0]);
+
+  return {
+    kind: 'smtp',
+    async send({ from, to, raw }) {
+      // Wrap the bytes in a stream we watch: if the stream was read to its end
+      // before the connection failed, the server may have the whole message.
+      let handedOver = false;
+      const stream = Readable.from([typeof raw === 'string' ? Buffer.from(raw) : raw]);
+      stream.once('end', () => {
+        handedOver = true;
+      });
+      try {
+        const info = await transport.sendMail({ envelope: { from, to: [to] }, raw: stream });
+        if (info.rejected?.length) {
+          const err = new Error(`recipient rejected: ${String(info.response ?? '')}`) as MailSendError;
+          const rejected = (info as { rejectedErrors?: MailSendError[] }).rejectedErrors?.[0];
+          err.responseCode = rejected?.responseCode ?? 550;
+          err.response = rejected?.response ?? String(info.response ?? '');
+          err.dataHandedOver = false;
+          throw err;
+        }
+        return { response: String(info.response ?? ''), messageId: info.messageId };
+      } catch (e) {
+        const err = e as MailSendError;
+        if (err.dataHandedOver === undefined) err.dataHandedOver = handedOver;
+        throw err;
+      }
+    },
+    async verify() {
+      await transport.verify();
+    },
+    async close() {
+      transport.close();
+    },
+  };
+}

@@ -1,0 +1,54 @@
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { Queue } from 'bullmq';
+
+/**
+ * Prometheus metrics. One registry per process (not prom-client's global), so
+ * tests can build many apps side by side. Queue depth is read at scrape time.
+ */
+export function createMetrics(opts: { defaults?: boolean } = {}) {
+  const registry = new Registry();
+  if (opts.defaults) collectDefaultMetrics({ register: registry, prefix: 'briefwire_' });
+  const queues: Queue[] = [];
+  const m = {
+    registry,
+    signups: new Counter({ name: 'briefwire_signups_total', help: 'Signup attempts by outcome', labelNames: ['outcome'], registers: [registry] }),
+    rateLimited: new Counter({ name: 'briefwire_rate_limited_total', help: 'Requests refused by a rate limit', labelNames: ['limit'], registers: [registry] }),
+    unsubscribes: new Counter({ name: 'briefwire_unsubscribes_total', help: 'Unsubscribes', registers: [registry] }),
+    emails: new Counter({
+      name: 'briefwire_emails_total',
+      help: 'Emails by lane and outcome (sent, or the failure class)',
+      labelNames: ['lane', 'outcome'],
+      registers: [registry],
+    }),
+    sendSeconds: new Histogram({
+      name: 'briefwire_send_seconds',
+      help: 'Time for one SMTP send',
+      labelNames: ['lane'],
+      buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+      registers: [registry],
+    }),
+    jobs: new Counter({ name: 'briefwire_jobs_total', help: 'Jobs finished by queue and result', labelNames: ['queue', 'result'], registers: [registry] }),
+    queueDepth: new Gauge({
+      name: 'briefwire_queue_jobs',
+      help: 'Jobs per queue and state',
+      labelNames: ['queue', 'state'],
+      registers: [registry],
+      async collect() {
+        for (const q of queues) {
+          try {
+            const counts = await q.getJobCounts('waiting', 'active', 'delayed', 'failed', 'completed', 'prioritized');
+            for (const [state, n] of Object.entries(counts)) this.set({ queue: q.name, state }, n);
+          } catch {
+            // Redis down: the gauge keeps its last value; /readyz says why.
+          }
+        }
+      },
+    }),
+    watchQueues(list: Queue[]) {
+      queues.push(...list);
+    },
+  };
+  return m;
+}
+
+export type Metrics = ReturnType<typeof createMetrics>;

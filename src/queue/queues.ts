@@ -1,0 +1,62 @@
+import { Queue, type JobsOptions } from 'bullmq';
+import type { RedisClient } from '../redis/connection.ts';
+import type { Keyspace } from '../redis/keys.ts';
+
+/**
+ * Three queues, three lanes:
+ * - mail: transactional (confirmations, test sends); never waits behind a bulk send;
+ * - dispatch: one planning job per dispatch;
+ * - deliver: batches of recipient ids.
+ * Payloads carry ids only: never bodies, never addresses.
+ */
+export const QUEUE_NAMES = { mail: 'mail', dispatch: 'dispatch', deliver: 'deliver' } as const;
+export type QueueName = (typeof QUEUE_NAMES)[keyof typeof QUEUE_NAMES];
+
+export type MailJob = { kind: 'confirm'; subscriberId: string } | { kind: 'test'; requestId: string };
+export type DispatchJob = { dispatchId: string };
+export type DeliverJob = { dispatchId: string; batch: number; ids: string[] };
+
+export interface Queues {
+  mail: Queue<MailJob>;
+  dispatch: Queue<DispatchJob>;
+  deliver: Queue<DeliverJob>;
+  all(): Queue[];
+  close(): Promise<void>;
+}
+
+/** Names get a suffix in tests so each test file has queues of its own. */
+export function queueNames(suffix = ''): Record<keyof typeof QUEUE_NAMES, string> {
+  return {
+    mail: QUEUE_NAMES.mail + suffix,
+    dispatch: QUEUE_NAMES.dispatch + suffix,
+    deliver: QUEUE_NAMES.deliver + suffix,
+  };
+}
+
+const keep: Pick<JobsOptions, 'removeOnComplete' | 'removeOnFail'> = {
+  removeOnComplete: { age: 24 * 3600, count: 10_000 },
+  removeOnFail: { age: 7 * 24 * 3600 },
+};
+
+export function createQueues(connection: RedisClient, keys: Keyspace, names = queueNames()): Queues {
+  const opts = { connection, prefix: keys.queuePrefix };
+  const mail = new Queue<MailJob>(names.mail, {
+    ...opts,
+    defaultJobOptions: { ...keep, attempts: 6, backoff: { type: 'exponential', delay: 2_000, jitter: 0.5 } },
+  });
+  const dispatch = new Queue<DispatchJob>(names.dispatch, {
+    ...opts,
+    defaultJobOptions: { ...keep, attempts: 10, backoff: { type: 'exponential', delay: 1_000, jitter: 0.5 } },
+  });
+  const deliver = new Queue<DeliverJob>(names.deliver, { ...opts, defaultJobOptions: { ...keep } });
+  const all = () => [mail, dispatch, deliver] as Queue[];
+  return {
+    mail,
+    dispatch,
+    deliver,
+    all,
+    async close() {
+      await Promise.all(all().map((q) => q.close()));
+    },
+  };
+}

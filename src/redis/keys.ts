@@ -1,0 +1,40 @@
+/**
+ * Every key briefwire writes, in one place. All share the configured prefix,
+ * whose hash tag (e.g. `{bw}`) puts them in one Redis Cluster slot so the
+ * multi-key Lua scripts never hit CROSSSLOT.
+ */
+export function keyspace(prefix: string) {
+  const k = (...parts: (string | number)[]) => [prefix, ...parts].join(':');
+  return {
+    prefix,
+    /** BullMQ queue prefix: queues live under the same hash tag. */
+    queuePrefix: k('q'),
+    subscriberSeq: k('sub', 'seq'),
+    subscriber: (id: string) => k('sub', id),
+    subscriberConsent: (id: string) => k('sub', id, 'consent'),
+    subscriberByEmail: k('sub', 'by-email'),
+    /** Active subscribers scored by numeric id: the audience is paged from here. */
+    activeSubscribers: k('subs', 'active'),
+    /** Every subscriber, scored by id, for the editor's list and export. */
+    allSubscribers: k('subs', 'all'),
+    /** id -> topics ("|"-joined) for active subscribers, read in pages by the planner. */
+    activeTopics: k('subs', 'topics'),
+    confirmToken: (hash: string) => k('confirm', hash),
+    confirmSentGuard: (id: string) => k('confirm', 'sent', id),
+    rate: (name: string, bucket: string) => k('rate', name, bucket),
+    briefSeq: k('brief', 'seq'),
+    brief: (id: string) => k('brief', id),
+    briefBySlug: k('brief', 'by-slug'),
+    briefs: k('briefs'),
+    dispatchSeq: k('dispatch', 'seq'),
+    dispatch: (id: string) => k('dispatch', id),
+    dispatchLedger: (id: string) => k('dispatch', id, 'ledger'),
+    dispatchBatchesDone: (id: string) => k('dispatch', id, 'batches-done'),
+    dispatchMessage: (id: string) => k('dispatch', id, 'message'),
+    dispatchByBrief: k('dispatch', 'by-brief'),
+    dispatches: k('dispatches'),
+    sendRate: (second: number) => k('send-rate', second),
+  };
+}
+
+export type Keyspace = ReturnType<typeof keyspace>;

@@ -1,0 +1,66 @@
+import { parse } from 'csv-parse/sync';
+import { stringify } from 'csv-stringify/sync';
+import { normalizeAddress } from './address.ts';
+import type { Subscriber } from './model.ts';
+
+export interface ImportRow {
+  line: number;
+  email: string;
+  name: string;
+  topics: string[];
+  consent: string;
+}
+
+export interface ParsedImport {
+  rows: ImportRow[];
+  errors: { line: number; message: string }[];
+}
+
+const CONTROL = /[\u0000-\u001f\u007f]/;
+
+/**
+ * Reads an import: a header row, then `email` (required), `name`, `topics`
+ * ("|"-separated), `consent`. Every row is checked before anything is written,
+ * so a bad row is reported and never half-stored.
+ */
+export function parseImportCsv(text: string, topics: readonly string[]): ParsedImport {
+  let records: string[][];
+  try {
+    records = parse(text, { bom: true, skip_empty_lines: true, relax_column_count: true, trim: true, max_record_size: 10_000 }) as string[][];
+  } catch (e) {
+    const line = (e as { lines?: number }).lines ?? 1;
+    return { rows: [], errors: [{ line, message: `the CSV could not be read: ${(e as Error).message.split('\n')[0]}` }] };
+  }
+  const [header, ...body] = records;
+  const cols = (header ?? []).map((h) => h.toLowerCase());
+  if (!cols.includes('email')) return { rows: [], errors: [{ line: 1, message: 'the header row needs an "email" column' }] };
+  const at = (r: string[], c: string) => (cols.indexOf(c) >= 0 ? (r[cols.indexOf(c)] ?? '') : '');
+  const known = new Set(topics);
+  const rows: ImportRow[] = [];
+  const errors: ParsedImport['errors'] = [];
+  const seen = new Set<string>();
+  body.forEach((r, i) => {
+    const line = i + 2;
+    const address = normalizeAddress(at(r, 'email'));
+    if (!address.ok) return errors.push({ line, message: `email ${address.message}` });
+    if (seen.has(address.address)) return errors.push({ line, message: 'email appears twice in this file' });
+    const name = at(r, 'name');
+    const consent = at(r, 'consent');
+    if (CONTROL.test(name) || name.length > 200) return errors.push({ line, message: 'name is too long or has control characters' });
+    if (CONTROL.test(consent) || consent.length > 500) return errors.push({ line, message: 'consent is too long or has control characters' });
+    const picked = at(r, 'topics').split('|').map((t) => t.trim()).filter(Boolean);
+    const unknown = picked.filter((t) => !known.has(t));
+    if (unknown.length) return errors.push({ line, message: `unknown topics: ${unknown.join(', ')}` });
+    seen.add(address.address);
+    rows.push({ line, email: address.address, name, topics: [...new Set(picked)], consent });
+  });
+  return { rows, errors };
+}
+
+export function exportCsvHeader(): string {
+  return stringify([['email', 'name', 'topics', 'consent', 'status']]);
+}
+
+export function exportCsvRows(subscribers: Subscriber[], consentOf: (s: Subscriber) => string): string {
+  return stringify(subscribers.map((s) => [s.email, s.name, s.topics.join('|'), consentOf(s), s.status]));
+}

@@ -1,0 +1,131 @@
+import type { RedisClient } from '../redis/connection.ts';
+import type { Keyspace } from '../redis/keys.ts';
+import { type ConsentEvent, type Subscriber, type SubscriberStatus, joinTopics, splitTopics } from './model.ts';
+import * as lua from './scripts.ts';
+
+export interface SignupInput {
+  email: string;
+  name: string;
+  topics: string[];
+  event: Extract<ConsentEvent, { type: 'signup' }>;
+}
+
+export interface SignupOutcome {
+  id: string;
+  before: SubscriberStatus | 'new';
+  after: SubscriberStatus;
+}
+
+export type ImportOutcome = { id: string; result: 'created' | 'updated' | 'skipped'; status: SubscriberStatus };
+
+export interface SubscriberPage {
+  items: Subscriber[];
+  /** Pass back as `after` for the next page; absent at the end. */
+  next?: string;
+}
+
+/** The subscriber store: every read and write of subscriber state goes through here. */
+export interface SubscriberStore {
+  signup(input: SignupInput): Promise<SignupOutcome>;
+  confirm(id: string, ip: string, at: Date): Promise<SubscriberStatus | null>;
+  leave(id: string, status: 'unsubscribed' | 'bounced' | 'complained', event: ConsentEvent): Promise<SubscriberStatus | null>;
+  setTopics(id: string, topics: string[]): Promise<SubscriberStatus | null>;
+  importRow(row: { email: string; name: string; topics: string[]; status: 'pending' | 'active'; event: ConsentEvent }): Promise<ImportOutcome>;
+  erase(id: string): Promise<boolean>;
+  get(id: string): Promise<Subscriber | null>;
+  getMany(ids: readonly string[]): Promise<(Subscriber | null)[]>;
+  findByEmail(email: string): Promise<Subscriber | null>;
+  consentLog(id: string): Promise<ConsentEvent[]>;
+  list(opts: { status?: SubscriberStatus; query?: string; after?: string; limit: number }): Promise<SubscriberPage>;
+  count(): Promise<{ all: number; active: number }>;
+}
+
+function toSubscriber(h: Record<string, string>): Subscriber | null {
+  if (!h.id) return null;
+  return {
+    id: h.id,
+    email: h.email ?? '',
+    name: h.name ?? '',
+    status: h.status as SubscriberStatus,
+    topics: splitTopics(h.topics),
+    createdAt: h.createdAt ?? '',
+    updatedAt: h.updatedAt ?? '',
+    ...(h.confirmedAt ? { confirmedAt: h.confirmedAt } : {}),
+  };
+}
+
+export function createSubscriberStore(redis: RedisClient, keys: Keyspace): SubscriberStore {
+  const p = keys.prefix;
+  const evalLua = (script: string, ...args: (string | number)[]) => redis.eval(script, 0, p, ...args) as Promise<unknown>;
+
+  const getMany = async (ids: readonly string[]) => {
+    if (!ids.length) return [];
+    const pipe = redis.pipeline();
+    for (const id of ids) pipe.hgetall(keys.subscriber(id));
+    const res = (await pipe.exec()) ?? [];
+    return res.map(([err, h]) => (err ? null : toSubscriber(h as Record<string, string>)));
+  };
+
+  return {
+    async signup({ email, name, topics, event }) {
+      const [id, before, after] = (await evalLua(lua.SIGNUP, email, name, joinTopics(topics), event.at, JSON.stringify(event))) as string[];
+      return { id: id!, before: before as SignupOutcome['before'], after: after as SubscriberStatus };
+    },
+    async confirm(id, ip, at) {
+      const now = at.toISOString();
+      const r = await evalLua(lua.CONFIRM, id, now, JSON.stringify({ type: 'confirm', at: now, ip }));
+      return (r as SubscriberStatus) || null;
+    },
+    async leave(id, status, event) {
+      const r = await evalLua(lua.LEAVE, id, status, event.at, JSON.stringify(event));
+      return (r as SubscriberStatus) || null;
+    },
+    async setTopics(id, topics) {
+      const r = await evalLua(lua.SET_TOPICS, id, joinTopics(topics), new Date().toISOString());
+      return (r as SubscriberStatus) || null;
+    },
+    async importRow({ email, name, topics, status, event }) {
+      const [id, result, after] = (await evalLua(lua.IMPORT_ROW, email, name, joinTopics(topics), new Date().toISOString(), status, JSON.stringify(event))) as string[];
+      return { id: id!, result: result as ImportOutcome['result'], status: after as SubscriberStatus };
+    },
+    async erase(id) {
+      return (await evalLua(lua.ERASE, id)) === 1;
+    },
+    async get(id) {
+      return (await getMany([id]))[0] ?? null;
+    },
+    getMany,
+    async findByEmail(email) {
+      const id = await redis.hget(keys.subscriberByEmail, email);
+      return id ? (await getMany([id]))[0] ?? null : null;
+    },
+    async consentLog(id) {
+      const rows = await redis.lrange(keys.subscriberConsent(id), 0, -1);
+      return rows.map((r) => JSON.parse(r) as ConsentEvent);
+    },
+    async list({ status, query, after, limit }) {
+      // Page through ids in order, filtering as we go; a query is a substring of the address.
+      const items: Subscriber[] = [];
+      let cursor = after ? Number(after) : 0;
+      const q = query?.toLowerCase();
+      for (let rounds = 0; items.length < limit && rounds < 200; rounds++) {
+        const ids = await redis.zrangebyscore(keys.allSubscribers, `(${cursor}`, '+inf', 'LIMIT', 0, 500);
+        if (!ids.length) return { items };
+        for (const s of await getMany(ids)) {
+          if (!s) continue;
+          cursor = Number(s.id);
+          if (status && s.status !== status) continue;
+          if (q && !s.email.toLowerCase().includes(q)) continue;
+          items.push(s);
+          if (items.length === limit) return { items, next: String(cursor) };
+        }
+        cursor = Number(ids[ids.length - 1]);
+      }
+      return { items, next: String(cursor) };
+    },
+    async count() {
+      const [all, active] = await Promise.all([redis.zcard(keys.allSubscribers), redis.zcard(keys.activeSubscribers)]);
+      return { all, active };
+    },
+  };
+}

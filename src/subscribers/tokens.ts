@@ -1,0 +1,70 @@
+import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import type { RedisClient } from '../redis/connection.ts';
+import type { Keyspace } from '../redis/keys.ts';
+
+/**
+ * Two kinds of token:
+ * - confirmation: 32 random bytes, only their SHA-256 stored, single use, expiring;
+ * - link (unsubscribe, preferences): `<id>.<HMAC>`, no address, never expires
+ *   (providers expect unsubscribe links to keep working), short enough that the
+ *   List-Unsubscribe header never folds.
+ */
+
+const CONFIRM_TOKEN = /^[A-Za-z0-9_-]{43}$/;
+const LINK_TOKEN = /^([1-9][0-9]{0,14})\.([A-Za-z0-9_-]{22})$/;
+
+const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
+
+/** ARGV: used-marker. Consumes a token once; keeps a marker so reuse is told apart from "never existed". */
+const CONSUME = `
+local v = redis.call('GET', KEYS[1])
+if not v or string.sub(v, 1, 5) == 'used:' then return false end
+redis.call('SET', KEYS[1], 'used:' .. v, 'KEEPTTL')
+return v
+`;
+
+export interface ConfirmTokens {
+  issue(subscriberId: string): Promise<string>;
+  /** The subscriber id the token was issued for, or null if unknown, expired or used. */
+  consume(token: string): Promise<string | null>;
+}
+
+export function createConfirmTokens(redis: RedisClient, keys: Keyspace, ttlSec: number): ConfirmTokens {
+  return {
+    async issue(subscriberId) {
+      const token = randomBytes(32).toString('base64url');
+      await redis.set(keys.confirmToken(sha256(token)), subscriberId, 'EX', ttlSec);
+      return token;
+    },
+    async consume(token) {
+      if (typeof token !== 'string' || !CONFIRM_TOKEN.test(token)) return null;
+      const key = keys.confirmToken(sha256(token));
+      const id = (await redis.eval(CONSUME, 1, key)) as string | null;
+      return id || null;
+    },
+  };
+}
+
+export interface LinkTokens {
+  sign(subscriberId: string): string;
+  verify(token: unknown): string | null;
+}
+
+export function createLinkTokens(secretKey: string): LinkTokens {
+  const mac = (id: string) => createHmac('sha256', secretKey).update(`link:v1:${id}`).digest().subarray(0, 16);
+  return {
+    sign(id) {
+      return `${id}.${mac(id).toString('base64url')}`;
+    },
+    verify(token) {
+      if (typeof token !== 'string' || token.length > 40) return null;
+      const m = LINK_TOKEN.exec(token);
+      if (!m) return null;
+      const given = Buffer.from(m[2]!, 'base64url');
+      const expected = mac(m[1]!);
+      // Lengths are equal by the pattern; timingSafeEqual throws otherwise.
+      if (given.length !== expected.length || !timingSafeEqual(given, expected)) return null;
+      return m[1]!;
+    },
+  };
+}

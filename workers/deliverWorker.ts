@@ -1,0 +1,49 @@
+import { DelayedError, Worker, type Queue } from 'bullmq';
+import type { DeliverJob } from '../src/queue/queues.ts';
+import type { RedisClient } from '../src/redis/connection.ts';
+import type { Keyspace } from '../src/redis/keys.ts';
+import type { DispatchStore } from '../src/dispatch/store.ts';
+import { deliverBatch, type DelivererDeps } from '../src/dispatch/deliverer.ts';
+
+const PAUSE_POLL_MS = 1_000;
+const THROTTLE_MS = 5_000;
+
+/**
+ * Deliver jobs: a batch of recipient ids each. The outcome of deliverBatch
+ * decides what BullMQ does next: complete, retry with backoff (uses an
+ * attempt), rate-limit the queue (does not), or park while paused.
+ */
+export function startDeliverWorker(
+  deps: DelivererDeps & { keys: Keyspace; dispatches: DispatchStore; deliverQueue: Queue<DeliverJob> },
+  connection: RedisClient,
+  queueName: string,
+  state: { stopping: boolean },
+): Worker<DeliverJob> {
+  const worker: Worker<DeliverJob> = new Worker<DeliverJob>(
+    queueName,
+    async (job, token) => {
+      const { dispatchId, batch, ids } = job.data;
+      const finalAttempt = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
+      const outcome = await deliverBatch(deps, { dispatchId, ids }, { finalAttempt, shouldStop: () => state.stopping });
+      switch (outcome.kind) {
+        case 'done':
+        case 'halted':
+          // Cancelled (or failed) dispatches complete their jobs without sending.
+          await deps.dispatches.batchDone(dispatchId, batch);
+          return outcome.kind;
+        case 'retry':
+          throw new Error(`batch ${batch} of ${dispatchId} will be retried: ${outcome.reason}`);
+        case 'throttled':
+          await deps.deliverQueue.rateLimit(THROTTLE_MS);
+          throw Worker.RateLimitError();
+        case 'paused':
+        case 'interrupted':
+          // Park the job; it comes back and re-checks. The ledger makes the rerun send nothing twice.
+          await job.moveToDelayed(Date.now() + (outcome.kind === 'paused' ? PAUSE_POLL_MS : 0), token);
+          throw new DelayedError();
+      }
+    },
+    { connection, prefix: deps.keys.queuePrefix, concurrency: deps.config.dispatch.deliverConcurrency },
+  );
+  return worker;
+}

@@ -1,0 +1,77 @@
+import type { Worker } from 'bullmq';
+import { createRedis } from '../src/redis/connection.ts';
+import { createStores, type Services } from '../src/services.ts';
+import { loadConfirmationEmail } from '../src/mail/confirmationEmail.ts';
+import { createSendRateLimiter } from '../src/dispatch/sendRate.ts';
+import { startMailWorker } from './mailWorker.ts';
+import { startDispatchWorker } from './dispatchWorker.ts';
+import { startDeliverWorker } from './deliverWorker.ts';
+
+export interface RunningWorkers {
+  workers: Worker[];
+  /** Two steps: stop taking work and let in-flight sends finish (bounded by the grace period), then close. */
+  close(): Promise<void>;
+}
+
+/** Starts every worker of this process on its own (blocking-safe) Redis connection. */
+export async function startWorkers(s: Services): Promise<RunningWorkers> {
+  const connection = createRedis(s.config, 'worker', 'briefwire-worker');
+  connection.on('error', (err) => s.logger.warn({ err: err.message }, 'worker redis connection error'));
+  const confirmation = await loadConfirmationEmail({
+    templatesDir: s.templatesDir,
+    listName: s.config.mail.listName,
+    postalAddress: s.config.mail.postalAddress,
+  });
+  const state = { stopping: false };
+  const common = { config: s.config, logger: s.logger, metrics: s.metrics, keys: s.keys, mailer: s.mailer };
+  // Workers use their own connection for commands too: unlike the API's, it rides out a Redis restart.
+  const stores = createStores(connection, s.keys, s.config);
+  const { subscribers, dispatches, briefs } = stores;
+  const workers: Worker[] = [
+    startMailWorker(
+      { ...common, ...stores, redis: connection, linkTokens: s.linkTokens, mailLane: s.mailLane, confirmation, templatesDir: s.templatesDir },
+      connection,
+      s.queues.mail.name,
+    ),
+    startDispatchWorker(
+      { ...common, redis: connection, briefs, dispatches, deliverQueue: s.queues.deliver, templatesDir: s.templatesDir },
+      connection,
+      s.queues.dispatch.name,
+    ),
+    startDeliverWorker(
+      {
+        ...common,
+        dispatches,
+        subscribers,
+        linkTokens: s.linkTokens,
+        deliverQueue: s.queues.deliver,
+        sendRate: createSendRateLimiter(connection, s.keys, s.config.dispatch.sendRate),
+      },
+      connection,
+      s.queues.deliver.name,
+      state,
+    ),
+  ];
+  for (const w of workers) {
+    w.on('failed', (job, err) => {
+      s.metrics.jobs.inc({ queue: w.name, result: 'failed' });
+      s.logger.warn({ queue: w.name, jobId: job?.id, attempts: job?.attemptsMade, err: err.message }, 'job failed');
+    });
+    w.on('completed', () => s.metrics.jobs.inc({ queue: w.name, result: 'completed' }));
+    w.on('stalled', (jobId) => {
+      s.metrics.jobs.inc({ queue: w.name, result: 'stalled' });
+      s.logger.error({ queue: w.name, jobId }, 'job stalled: a worker died or blocked; it will run again');
+    });
+    w.on('error', (err) => s.logger.error({ queue: w.name, err: err.message }, 'worker error'));
+  }
+  return {
+    workers,
+    async close() {
+      state.stopping = true;
+      const deadline = new Promise<void>((r) => setTimeout(r, s.config.shutdownGraceMs).unref());
+      await Promise.race([Promise.all(workers.map((w) => w.close())), deadline]);
+      await Promise.all(workers.map((w) => w.close(true).catch(() => undefined)));
+      connection.disconnect();
+    },
+  };
+}

@@ -1,0 +1,21 @@
+import { UnrecoverableError, Worker } from 'bullmq';
+import type { MailJob } from '../src/queue/queues.ts';
+import type { RedisClient } from '../src/redis/connection.ts';
+import { PermanentMailError, sendConfirmation, sendTestCopies, type TransactionalDeps } from '../src/mail/transactionalSender.ts';
+
+/** The transactional lane: its own queue and worker, so a bulk send never delays a confirmation. */
+export function startMailWorker(deps: TransactionalDeps, connection: RedisClient, queueName: string): Worker<MailJob> {
+  return new Worker<MailJob>(
+    queueName,
+    async (job) => {
+      try {
+        if (job.data.kind === 'confirm') return await sendConfirmation(deps, job.data.subscriberId, job.attemptsMade === 0);
+        return await sendTestCopies(deps, job.data.requestId);
+      } catch (e) {
+        if (e instanceof PermanentMailError) throw new UnrecoverableError(e.message);
+        throw e;
+      }
+    },
+    { connection, prefix: deps.keys.queuePrefix, concurrency: 10 },
+  );
+}
