@@ -1,0 +1,99 @@
+import { randomBytes } from 'node:crypto';
+import { Redis } from 'ioredis';
+import type { FastifyInstance } from 'fastify';
+import { loadConfig, type Config } from '../../src/config.ts';
+import { createLogger } from '../../src/logger.ts';
+import { createServices, type Services } from '../../src/services.ts';
+import { buildApp } from '../../src/app.ts';
+import { startWorkers, type RunningWorkers } from '../../workers/index.ts';
+import { startSmtpServer, type SmtpBehaviour, type TestSmtpServer } from './smtpServer.ts';
+
+export const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+export const EDITOR_TOKEN = 'test-editor-token-0123456789';
+export const TOPICS = ['Conflict', 'Defense Technologies', 'Russia', 'Ukraine', 'United States and Canada'];
+
+export interface Harness {
+  config: Config;
+  services: Services;
+  app: FastifyInstance;
+  smtp: TestSmtpServer;
+  workers?: RunningWorkers;
+  prefix: string;
+  env: Record<string, string>;
+  auth: { authorization: string };
+  close(): Promise<void>;
+}
+
+/** The environment a test process of briefwire gets: its own key prefix, its own SMTP server. */
+export function testEnv(prefix: string, smtpUrl: string, overrides: Record<string, string> = {}): Record<string, string> {
+  return {
+    NODE_ENV: 'test',
+    LOG_LEVEL: 'silent',
+    REDIS_URL,
+    REDIS_PREFIX: prefix,
+    SMTP_URL: smtpUrl,
+    SMTP_TIMEOUT_MS: '3000',
+    SECRET_KEY: 'test-secret-key-0123456789abcdef0123456789',
+    EDITOR_TOKENS: EDITOR_TOKEN,
+    PUBLIC_URL: 'https://news.example.org',
+    TOPICS: TOPICS.join(','),
+    RETRY_BASE_MS: '200',
+    SHUTDOWN_GRACE_MS: '5000',
+    ...overrides,
+  };
+}
+
+/**
+ * Real Redis (under a prefix of its own), a real SMTP server, the real app
+ * driven through inject(), and optionally the real workers in this process.
+ */
+export async function createHarness(opts: { workers?: boolean; env?: Record<string, string>; smtp?: SmtpBehaviour } = {}): Promise<Harness> {
+  const prefix = `{bwt-${randomBytes(4).toString('hex')}}`;
+  const smtp = await startSmtpServer(opts.smtp);
+  const env = testEnv(prefix, smtp.url, opts.env);
+  const config = loadConfig(env);
+  const logger = createLogger('silent');
+  const services = createServices(config, logger);
+  await services.redis.ping().catch(async () => new Promise((r) => services.redis.once('ready', r)));
+  const app = await buildApp(services);
+  const workers = opts.workers ? await startWorkers(services) : undefined;
+  return {
+    config,
+    services,
+    app,
+    smtp,
+    workers,
+    prefix,
+    env,
+    auth: { authorization: `Bearer ${EDITOR_TOKEN}` },
+    async close() {
+      await workers?.close();
+      await app.close();
+      await services.close();
+      await smtp.close();
+      await deleteKeys(prefix);
+    },
+  };
+}
+
+/** Removes every key under a test prefix (queues included: they share it). */
+export async function deleteKeys(prefix: string): Promise<void> {
+  const redis = new Redis(REDIS_URL);
+  let cursor = '0';
+  do {
+    const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
+    cursor = next;
+    if (keys.length) await redis.del(...keys);
+  } while (cursor !== '0');
+  redis.disconnect();
+}
+
+export async function until<T>(fn: () => Promise<T>, ok: (v: T) => boolean, timeoutMs = 20_000, what = 'condition'): Promise<T> {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await fn();
+    if (ok(v)) return v;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}: ${JSON.stringify(v)}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
