@@ -7,8 +7,8 @@
 /**
  * Create a dispatch unless the brief already has one. ARGV: prefix, briefId,
  * topics, status, now, scheduledAt, force ('1'/'0'), nowMs.
- * Returns {id, 'created'|'exists'}. A forced re-send within 10 s of the last
- * dispatch returns that one: a double click never sends twice.
+ * Returns {id, 'created'|'exists'}. A forced re-send within 10 s of another
+ * forced one returns that one: a double click on "send again" sends once.
  */
 export const CREATE = `
 local p = ARGV[1]
@@ -18,12 +18,13 @@ if existing then
   local createdMs = tonumber(redis.call('HGET', d, 'createdMs') or '0')
   local status = redis.call('HGET', d, 'status')
   if ARGV[7] ~= '1' then return {existing, 'exists'} end
-  if tonumber(ARGV[8]) - createdMs < 10000 then return {existing, 'created'} end
+  local forced = redis.call('HGET', d, 'forced')
+  if forced == '1' and tonumber(ARGV[8]) - createdMs < 10000 then return {existing, 'created'} end
   if status == 'scheduled' or status == 'planning' or status == 'sending' or status == 'paused' then return {existing, 'exists'} end
 end
 local id = 'd' .. redis.call('INCR', p .. ':dispatch:seq')
 redis.call('HSET', p .. ':dispatch:' .. id, 'id', id, 'briefId', ARGV[2], 'topics', ARGV[3], 'status', ARGV[4],
-  'createdAt', ARGV[5], 'createdMs', ARGV[8], 'scheduledAt', ARGV[6], 'total', 0, 'planned', 0, 'batches', 0, 'cursor', 0,
+  'createdAt', ARGV[5], 'createdMs', ARGV[8], 'forced', ARGV[7], 'scheduledAt', ARGV[6], 'total', 0, 'planned', 0, 'batches', 0, 'cursor', 0,
   'sent', 0, 'failed', 0, 'suppressed', 0, 'uncertain', 0)
 redis.call('HSET', p .. ':dispatch:by-brief', ARGV[2], id)
 redis.call('ZADD', p .. ':dispatches', tonumber(string.sub(id, 2)), id)
