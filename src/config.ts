@@ -81,10 +81,17 @@ const envSchema = z.object({
   DELIVER_CONCURRENCY: int(2, 1, 64),
   DELIVER_ATTEMPTS: int(8, 1, 50),
   RETRY_BASE_MS: int(5_000, 10),
+  THROTTLE_MS: int(5_000, 10),
+  JOB_LOCK_MS: int(30_000, 500),
   SHUTDOWN_GRACE_MS: int(30_000, 1_000),
 
-  FEED_URL: list(''),
+  FEED_URL: list('').refine((urls) => urls.every((u) => /^https?:\/\/[^\s]+$/i.test(u) && URL.canParse(u)), 'must be comma-separated http:// or https:// URLs'),
   FEED_POLL_INTERVAL: int(300, 10),
+  FEED_AUTO_DISPATCH: bool(false),
+  FEED_AUTO_DISPATCH_TOPICS: list(''),
+  FEED_NOTIFY: list('').refine((a) => a.every((x) => /^[^\s@<>,;"]+@[^\s@<>,;"]+\.[^\s@<>,;"]+$/.test(x)), 'must be comma-separated email addresses'),
+  FEED_TIMEOUT_MS: int(10_000, 100, 300_000),
+  FEED_MAX_BYTES: int(5 * 1024 * 1024, 1024, 100 * 1024 * 1024),
 });
 
 export type Env = Record<string, string | undefined>;
@@ -137,9 +144,24 @@ function build(raw: z.output<typeof envSchema>) {
       deliverConcurrency: raw.DELIVER_CONCURRENCY,
       attempts: raw.DELIVER_ATTEMPTS,
       retryBaseMs: raw.RETRY_BASE_MS,
+      /** How long the deliver queue holds off after a 421/454 "slow down". */
+      throttleMs: raw.THROTTLE_MS,
+      /** BullMQ lock; a killed worker's job runs again after about this long (stalled check). */
+      jobLockMs: raw.JOB_LOCK_MS,
     },
     shutdownGraceMs: raw.SHUTDOWN_GRACE_MS,
-    feed: { urls: raw.FEED_URL, pollIntervalSec: raw.FEED_POLL_INTERVAL },
+    feed: {
+      urls: raw.FEED_URL,
+      pollIntervalSec: raw.FEED_POLL_INTERVAL,
+      /** false: new feed items become drafts for an editor; true: they are dispatched at once. */
+      autoDispatch: raw.FEED_AUTO_DISPATCH,
+      /** With autoDispatch, only briefs with one of these topics go out on their own (empty: all). */
+      autoDispatchTopics: raw.FEED_AUTO_DISPATCH_TOPICS,
+      /** Editors told by email about each brief the feed brings in. */
+      notify: raw.FEED_NOTIFY,
+      timeoutMs: raw.FEED_TIMEOUT_MS,
+      maxBytes: raw.FEED_MAX_BYTES,
+    },
     /** Things worth a loud warning at start (dev defaults in use). */
     warnings: [
       ...(raw.SECRET_KEY ? [] : ['SECRET_KEY is unset: using the development key; links are forgeable']),

@@ -6,7 +6,6 @@ import type { DispatchStore } from '../src/dispatch/store.ts';
 import { deliverBatch, type DelivererDeps } from '../src/dispatch/deliverer.ts';
 
 const PAUSE_POLL_MS = 1_000;
-const THROTTLE_MS = 5_000;
 
 /**
  * Deliver jobs: a batch of recipient ids each. The outcome of deliverBatch
@@ -34,7 +33,7 @@ export function startDeliverWorker(
         case 'retry':
           throw new Error(`batch ${batch} of ${dispatchId} will be retried: ${outcome.reason}`);
         case 'throttled':
-          await deps.deliverQueue.rateLimit(THROTTLE_MS);
+          await deps.deliverQueue.rateLimit(deps.config.dispatch.throttleMs);
           throw Worker.RateLimitError();
         case 'paused':
         case 'interrupted':
@@ -43,7 +42,9 @@ export function startDeliverWorker(
           throw new DelayedError();
       }
     },
-    { connection, prefix: deps.keys.queuePrefix, concurrency: deps.config.dispatch.deliverConcurrency },
+    { connection, prefix: deps.keys.queuePrefix,
+      lockDuration: deps.config.dispatch.jobLockMs,
+      stalledInterval: deps.config.dispatch.jobLockMs, concurrency: deps.config.dispatch.deliverConcurrency },
   );
   return worker;
 }

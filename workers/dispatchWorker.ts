@@ -8,6 +8,8 @@ export function startDispatchWorker(deps: PlannerDeps, connection: RedisClient, 
   return new Worker<DispatchJob>(queueName, async (job) => planDispatch(deps, job.data.dispatchId), {
     connection,
     prefix: deps.keys.queuePrefix,
+      lockDuration: deps.config.dispatch.jobLockMs,
+      stalledInterval: deps.config.dispatch.jobLockMs,
     concurrency: 2,
   });
 }

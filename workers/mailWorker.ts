@@ -16,6 +16,8 @@ export function startMailWorker(deps: TransactionalDeps, connection: RedisClient
         throw e;
       }
     },
-    { connection, prefix: deps.keys.queuePrefix, concurrency: 10 },
+    { connection, prefix: deps.keys.queuePrefix,
+      lockDuration: deps.config.dispatch.jobLockMs,
+      stalledInterval: deps.config.dispatch.jobLockMs, concurrency: 10 },
   );
 }

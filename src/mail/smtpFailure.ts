@@ -3,7 +3,7 @@ import type { MailSendError } from './mailer.ts';
 /**
  * What a failed send means for the recipient and the dispatch:
  * - transient: not delivered, try again later (4xx, connection lost before the message was complete);
- * - throttled: the server asks us to slow down (421, 454, 4.7.x rate replies);
+ * - throttled: the server asks us to slow down (421, 454, or a 4xx that says so);
  * - bounce: this address is permanently refused (5xx on the recipient);
  * - policy: the server refuses us, not the address (5.7.x, 535 auth): stop and tell a human;
  * - uncertain: the whole message was handed over and no reply came: it may have been delivered.
@@ -16,7 +16,8 @@ export function classifySmtpFailure(err: MailSendError): SmtpFailureKind {
   if (code) {
     if (code === 535 || code === 530 || /\b5\.7\.\d{1,3}\b/.test(text)) return 'policy';
     if (code >= 500) return code === 554 && !/\b5\.[12]\.\d/.test(text) ? 'policy' : 'bounce';
-    if (code === 421 || code === 454 || /\b4\.7\.\d{1,3}\b/.test(text)) return 'throttled';
+    // Greylisting also uses 4.7.x (451 4.7.1): only "slow down" replies are throttling.
+    if (code === 421 || code === 454 || /rate limit|too many|throttl|slow down/i.test(text)) return 'throttled';
     return 'transient';
   }
   if (err.code === 'EAUTH' || err.code === 'ENOAUTH') return 'policy';

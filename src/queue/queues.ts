@@ -9,17 +9,24 @@ import type { Keyspace } from '../redis/keys.ts';
  * - deliver: batches of recipient ids.
  * Payloads carry ids only: never bodies, never addresses.
  */
-export const QUEUE_NAMES = { mail: 'mail', dispatch: 'dispatch', deliver: 'deliver' } as const;
+export const QUEUE_NAMES = { mail: 'mail', dispatch: 'dispatch', deliver: 'deliver', feed: 'feed' } as const;
 export type QueueName = (typeof QUEUE_NAMES)[keyof typeof QUEUE_NAMES];
 
-export type MailJob = { kind: 'confirm'; subscriberId: string } | { kind: 'test'; requestId: string };
+export type MailJob =
+  | { kind: 'confirm'; subscriberId: string }
+  | { kind: 'test'; requestId: string }
+  /** Tells the configured editors that the feed brought in a brief. */
+  | { kind: 'feed-notice'; briefId: string };
 export type DispatchJob = { dispatchId: string };
 export type DeliverJob = { dispatchId: string; batch: number; ids: string[] };
+/** One poll of one configured feed; the id resolves to a URL from config. */
+export type FeedJob = { feedId: string };
 
 export interface Queues {
   mail: Queue<MailJob>;
   dispatch: Queue<DispatchJob>;
   deliver: Queue<DeliverJob>;
+  feed: Queue<FeedJob>;
   all(): Queue[];
   close(): Promise<void>;
 }
@@ -30,6 +37,7 @@ export function queueNames(suffix = ''): Record<keyof typeof QUEUE_NAMES, string
     mail: QUEUE_NAMES.mail + suffix,
     dispatch: QUEUE_NAMES.dispatch + suffix,
     deliver: QUEUE_NAMES.deliver + suffix,
+    feed: QUEUE_NAMES.feed + suffix,
   };
 }
 
@@ -49,11 +57,17 @@ export function createQueues(connection: RedisClient, keys: Keyspace, names = qu
     defaultJobOptions: { ...keep, attempts: 10, backoff: { type: 'exponential', delay: 1_000, jitter: 0.5 } },
   });
   const deliver = new Queue<DeliverJob>(names.deliver, { ...opts, defaultJobOptions: { ...keep } });
-  const all = () => [mail, dispatch, deliver] as Queue[];
+  // A failed poll is not retried as a job: the next scheduled poll is the retry.
+  const feed = new Queue<FeedJob>(names.feed, {
+    ...opts,
+    defaultJobOptions: { removeOnComplete: { count: 100 }, removeOnFail: { count: 500 }, attempts: 1 },
+  });
+  const all = () => [mail, dispatch, deliver, feed] as Queue[];
   return {
     mail,
     dispatch,
     deliver,
+    feed,
     all,
     async close() {
       await Promise.all(all().map((q) => q.close()));

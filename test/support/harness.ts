@@ -38,6 +38,7 @@ export function testEnv(prefix: string, smtpUrl: string, overrides: Record<strin
     PUBLIC_URL: 'https://news.example.org',
     TOPICS: TOPICS.join(','),
     RETRY_BASE_MS: '200',
+    THROTTLE_MS: '300',
     SHUTDOWN_GRACE_MS: '5000',
     ...overrides,
   };
