@@ -1,8 +1,11 @@
 export const DISPATCH_STATUSES = ['scheduled', 'planning', 'sending', 'paused', 'done', 'cancelled', 'failed'] as const;
 export type DispatchStatus = (typeof DISPATCH_STATUSES)[number];
 
-/** Per recipient, per dispatch. `sending` is written before the SMTP call: it is how a crash is noticed. */
-export type LedgerState = 'sending' | 'sent' | 'failed' | 'suppressed' | 'uncertain';
+/**
+ * Per recipient, per dispatch. `sending` is written before the SMTP call: it is
+ * how a crash is noticed; `resending` is a second try after such a crash.
+ */
+export type LedgerState = 'sending' | 'resending' | 'sent' | 'failed' | 'suppressed' | 'uncertain';
 
 export interface Dispatch {
   id: string;

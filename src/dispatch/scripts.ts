@@ -71,8 +71,10 @@ return 1
  * Returns {'send', email} | {'skip', state} | {'halt', dispatchStatus}.
  * - dispatch paused/cancelled -> halt (checked before every send);
  * - already settled -> skip;
- * - left in 'sending' by an earlier attempt that died -> 'uncertain', never re-sent;
- * - subscriber no longer active (unsubscribed, bounced, erased since planning) -> 'suppressed'.
+ * - subscriber no longer active (unsubscribed, bounced, erased since planning) -> 'suppressed';
+ * - left in 'sending' by an attempt that died (killed worker): we cannot know
+ *   whether its message went out, so it is sent again as 'resending' and, once
+ *   accepted, counted 'uncertain' (a possible duplicate, never a silent miss).
  */
 export const CLAIM = `
 local p = ARGV[1]
@@ -81,12 +83,7 @@ local ledger = d .. ':ledger'
 local status = redis.call('HGET', d, 'status')
 if status ~= 'sending' and status ~= 'planning' then return {'halt', status or 'missing'} end
 local state = redis.call('HGET', ledger, ARGV[3])
-if state == 'sending' then
-  redis.call('HSET', ledger, ARGV[3], 'uncertain')
-  redis.call('HINCRBY', d, 'uncertain', 1)
-  return {'skip', 'uncertain'}
-end
-if state then return {'skip', state} end
+if state and state ~= 'sending' and state ~= 'resending' then return {'skip', state} end
 local sub = p .. ':sub:' .. ARGV[3]
 local subStatus = redis.call('HGET', sub, 'status')
 if subStatus ~= 'active' then
@@ -94,25 +91,29 @@ if subStatus ~= 'active' then
   redis.call('HINCRBY', d, 'suppressed', 1)
   return {'skip', 'suppressed'}
 end
-redis.call('HSET', ledger, ARGV[3], 'sending')
+redis.call('HSET', ledger, ARGV[3], state and 'resending' or 'sending')
 return {'send', redis.call('HGET', sub, 'email')}
 `;
 
 /**
  * Record the outcome of a claimed send. ARGV: prefix, dispatchId, subscriberId, outcome.
  * outcome: sent | failed | uncertain | release (not delivered, may be tried again).
- * Only moves out of 'sending', so a late duplicate report counts nothing twice.
+ * Only moves out of 'sending'/'resending', so a late duplicate report counts
+ * nothing twice. A re-send after a crash that is accepted counts 'uncertain'.
  */
 export const RECORD = `
 local d = ARGV[1] .. ':dispatch:' .. ARGV[2]
 local ledger = d .. ':ledger'
-if redis.call('HGET', ledger, ARGV[3]) ~= 'sending' then return 0 end
-if ARGV[4] == 'release' then
-  redis.call('HDEL', ledger, ARGV[3])
-else
-  redis.call('HSET', ledger, ARGV[3], ARGV[4])
-  redis.call('HINCRBY', d, ARGV[4], 1)
+local state = redis.call('HGET', ledger, ARGV[3])
+if state ~= 'sending' and state ~= 'resending' then return 0 end
+local outcome = ARGV[4]
+if outcome == 'release' then
+  if state == 'resending' then redis.call('HSET', ledger, ARGV[3], 'sending') else redis.call('HDEL', ledger, ARGV[3]) end
+  return 1
 end
+if outcome == 'sent' and state == 'resending' then outcome = 'uncertain' end
+redis.call('HSET', ledger, ARGV[3], outcome)
+redis.call('HINCRBY', d, outcome, 1)
 return 1
 `;
 
@@ -123,7 +124,7 @@ local ledger = d .. ':ledger'
 local n = 0
 for i = 3, #ARGV do
   local state = redis.call('HGET', ledger, ARGV[i])
-  if not state then
+  if not state or state == 'sending' then
     redis.call('HSET', ledger, ARGV[i], 'failed')
     n = n + 1
   end

@@ -15,10 +15,11 @@ const TLD = /^(?:[a-z]{2,63}|xn--[a-z0-9-]{1,59})$/;
 export function normalizeAddress(input: unknown): AddressResult {
   if (typeof input !== 'string') return { ok: false, message: 'must be a string' };
   if (input.length > MAX_INPUT) return { ok: false, message: 'is too long (at most 254 characters)' };
+  // CR, LF, NUL and other controls are how header injection starts. Checked
+  // before trimming: trim() would quietly drop a trailing CRLF.
+  if (/[\u0000-\u001f\u007f]/.test(input)) return { ok: false, message: 'must not contain control characters' };
   const trimmed = input.trim();
   if (!trimmed) return { ok: false, message: 'is required' };
-  // CR, LF, NUL and other controls are how header injection starts.
-  if (/[\u0000-\u001f\u007f]/.test(trimmed)) return { ok: false, message: 'must not contain control characters' };
   if (/[\s<>(),;:"\[\]\\]/.test(trimmed)) {
     return { ok: false, message: 'must be one bare address (no name, comment, quotes, spaces or list)' };
   }

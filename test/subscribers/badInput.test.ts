@@ -123,7 +123,7 @@ describe('other fields', () => {
     await rejected(() => json({ email: 'types@example.org', name: ['x'] }), 400, 'name');
     await rejected(() => json([{ email: 'types@example.org' }]), 400, 'body');
     await rejected(() => json('"types@example.org"'), 400, 'body');
-    await rejected(() => json('null'), 400, 'body');
+    await rejected(() => json('null'), 400, 'email');
     await rejected(() => json('{"email": "types@example.org",'), 400, 'body');
   });
 

@@ -12,7 +12,8 @@ const CONTROL = /[\u0000-\u001f\u007f]/;
 
 const signupSchema = (topics: readonly string[]) =>
   z.object({
-    email: z.string().max(320),
+    // The address is checked by normalizeAddress alone, so its messages are the ones a reader sees.
+    email: z.unknown(),
     name: z
       .string()
       .max(200)
@@ -29,7 +30,8 @@ function asArray(v: unknown) {
 export function parseSignup(body: unknown, topics: readonly string[]): { email: string; name: string; topics: string[] } {
   if (!body || typeof body !== 'object' || Array.isArray(body)) throw badRequest([{ field: 'body', message: 'must be an object' }]);
   const keys = Object.keys(body);
-  const bad = keys.find((k) => FORBIDDEN_KEYS.has(k));
+  // Also `__proto__[x]` and `a.constructor`: another parser (or a later merge) could nest those.
+  const bad = keys.find((k) => k.split(/[[\].]/).some((part) => FORBIDDEN_KEYS.has(part)));
   if (bad) throw badRequest([{ field: bad, message: 'is not allowed' }]);
   const b = body as Record<string, unknown>;
   const parsed = signupSchema(topics).safeParse({ email: b.email, name: b.name || undefined, topics: asArray(b.topics) });
@@ -44,17 +46,22 @@ export function parseSignup(body: unknown, topics: readonly string[]): { email: 
 
 export function signupForm(s: Services, errors: FieldError[] = [], values: Record<string, unknown> = {}) {
   const err = (f: string) => errors.filter((e) => e.field === f || e.field.startsWith(`${f}.`)).map((e) => html`<div class="error">${e.message}</div>`);
+  // Errors on anything but the visible fields (a forbidden key, the body itself) go above the form.
+  const shown = ['email', 'name', 'topics'];
+  const other = errors.filter((e) => !shown.some((f) => e.field === f || e.field.startsWith(`${f}.`)));
   return page({
     title: 'Subscribe',
     listName: s.config.mail.listName,
     body: html`<h1>Subscribe to ${s.config.mail.listName} email alerts</h1>
 <p>Rapid expert insight in your inbox as global events unfold.</p>
+${other.map((e) => html`<div class="error">${e.field}: ${e.message}</div>`)}
 <form method="post" action="/subscribe" novalidate>
   <label for="email">Email address</label>
   <input id="email" name="email" type="email" required autocomplete="email" maxlength="254" value="${String(values.email ?? '')}">
   ${err('email')}
   <label for="name">Name <span class="muted">(optional)</span></label>
   <input id="name" name="name" type="text" autocomplete="name" maxlength="200" value="${String(values.name ?? '')}">
+  ${err('name')}
   <fieldset><legend>Topics <span class="muted">(none ticked: every brief)</span></legend>
   ${s.config.topics.map((t, i) => html`<label><input type="checkbox" name="topics" value="${t}" id="topic-${i}"> ${t}</label>`)}
   </fieldset>
