@@ -63,7 +63,11 @@ const envSchema = z.object({
   SECRET_KEY: optionalString.pipe(z.string().min(32, 'must be at least 32 characters').optional()),
   EDITOR_TOKENS: list(''),
   METRICS_TOKEN: optionalString,
-  TOPICS: list('Conflict,Defense Technologies,Russia,Ukraine,United States and Canada'),
+  // Topics are stored "|"-joined (src/subscribers/model.ts), so a name may not contain one.
+  TOPICS: list('Conflict,Defense Technologies,Russia,Ukraine,United States and Canada').refine(
+    (topics) => topics.every((t) => !t.includes('|')),
+    'topic names must not contain "|"',
+  ),
   CONSENT_TEXT: z
     .string()
     .default('I agree to receive Fast Thinking email alerts. I can unsubscribe at any time with one click.'),
@@ -187,7 +191,9 @@ function deepFreeze<T>(o: T): T {
 
 /** Parses an environment into a frozen config; throws ConfigError naming each bad variable. */
 export function loadConfig(env: Env): Config {
-  const parsed = envSchema.safeParse(env);
+  // A variable set to nothing (`PORT=` in an .env file, `PORT: ""` in compose) means its default, not 0 or "".
+  const given = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v.trim() !== ''));
+  const parsed = envSchema.safeParse(given);
   if (!parsed.success) {
     const lines = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
     throw new ConfigError(`invalid configuration\n  ${lines.join('\n  ')}`);

@@ -1,4 +1,4 @@
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, rename, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import type { Mailer } from './mailer.ts';
@@ -14,7 +14,9 @@ export function createOutboxMailer(dir: string, onWrite?: (path: string) => void
       await ready;
       const safe = to.replace(/[^A-Za-z0-9@._-]/g, '_');
       const path = join(folder, `${new Date().toISOString().replace(/[:.]/g, '-')}-${randomBytes(3).toString('hex')}-${safe}.eml`);
-      await writeFile(path, raw);
+      // Write then rename: whoever watches the folder never opens a half-written .eml.
+      await writeFile(`${path}.part`, raw);
+      await rename(`${path}.part`, path);
       onWrite?.(path);
       return { response: `250 written to ${path}` };
     },

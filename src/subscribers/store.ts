@@ -63,7 +63,10 @@ export function createSubscriberStore(redis: RedisClient, keys: Keyspace): Subsc
     const pipe = redis.pipeline();
     for (const id of ids) pipe.hgetall(keys.subscriber(id));
     const res = (await pipe.exec()) ?? [];
-    return res.map(([err, h]) => (err ? null : toSubscriber(h as Record<string, string>)));
+    // A failed read is not "no such subscriber": with Redis down the caller must answer 503, not "invalid link".
+    const failed = res.find(([err]) => err);
+    if (failed) throw failed[0];
+    return res.map(([, h]) => toSubscriber(h as Record<string, string>));
   };
 
   return {

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { html, type Html } from '../html.ts';
+import { html, Html } from '../html.ts';
 import { CSRF_FIELD } from './csrf.ts';
 
 /**
@@ -82,7 +82,7 @@ export function sendPage(reply: FastifyReply, ctx: PageContext, opts: { title: s
 </style>
 </head>
 <body>${nav}<main>${opts.body}</main>${
-    opts.script ? html`<script nonce="${ctx.nonce}">${new (html``.constructor as new (v: string) => Html)(opts.script)}</script>` : ''
+    opts.script ? html`<script nonce="${ctx.nonce}">${new Html(opts.script)}</script>` : ''
   }</body>
 </html>`;
   return reply

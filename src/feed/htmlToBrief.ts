@@ -1,0 +1,164 @@
+import { parseFragment } from 'parse5';
+import { DROPPED, attr, children, collapse, inlineMarkdown, isElement, plainText, webUrl, type Element, type Node } from './htmlInline.ts';
+
+/**
+ * A feed item's HTML body to the parts of a brief, by structure:
+ * paragraphs before the first h2/h3 are the intro, each h2/h3 opens a
+ * section, list items (and later paragraphs) are its bullets, the first
+ * figure/img is the image, its figcaption the caption and credit.
+ * parse5 does the parsing (the same algorithm browsers use); only text and
+ * http(s) links come out, as inline Markdown.
+ */
+
+export interface BriefBody {
+  intro: string[];
+  sections: { heading: string; bullets: string[] }[];
+  image?: { url: string; alt: string; caption?: string; credit?: string };
+}
+
+const SECTION_HEADINGS = new Set(['h2', 'h3']);
+const OTHER_HEADINGS = new Set(['h1', 'h4', 'h5', 'h6']);
+const INLINE = new Set([
+  'a', 'abbr', 'b', 'bdi', 'bdo', 'cite', 'code', 'data', 'del', 'dfn', 'em', 'font', 'i', 'ins', 'kbd', 'mark',
+  'q', 's', 'samp', 'small', 'span', 'strike', 'strong', 'sub', 'sup', 'time', 'u', 'var', 'br', 'wbr',
+]);
+const isList = (el: Element) => el.tagName === 'ul' || el.tagName === 'ol';
+const hasClass = (el: Element, word: RegExp) => word.test(attr(el, 'class'));
+
+class Collector {
+  readonly body: BriefBody = { intro: [], sections: [] };
+  private loose: Node[] = [];
+  constructor(private readonly base?: string) {}
+
+  /** Text written straight into a container (no <p>) still reads as a paragraph. */
+  private flush() {
+    if (!this.loose.length) return;
+    const holder = { nodeName: '#document-fragment', childNodes: this.loose } as unknown as Node;
+    this.loose = [];
+    this.paragraph(inlineMarkdown(holder, { base: this.base }));
+  }
+
+  private paragraph(md: string) {
+    if (!md) return;
+    const section = this.body.sections.at(-1);
+    if (section) section.bullets.push(md);
+    else this.body.intro.push(md);
+  }
+
+  private list(el: Element) {
+    for (const li of children(el)) {
+      if (!isElement(li)) continue;
+      if (li.tagName !== 'li') {
+        this.block(li);
+        continue;
+      }
+      this.paragraph(inlineMarkdown(li, { base: this.base, skip: isList }));
+      // A nested list's items become bullets of their own, after their parent.
+      for (const c of children(li)) if (isElement(c) && isList(c)) this.list(c);
+    }
+  }
+
+  private figure(el: Element) {
+    if (this.body.image) return;
+    const img = findImage(el);
+    const url = img && imageUrl(img, this.base);
+    if (!img || !url) return;
+    const caption = find(el, (n) => n.tagName === 'figcaption');
+    const isCredit = (n: Element) => n.tagName === 'cite' || hasClass(n, /(^|\s)[\w-]*credit[\w-]*(\s|$)/i);
+    let captionMd = caption ? inlineMarkdown(caption, { base: this.base, skip: isCredit }) : '';
+    const creditEl = caption ? find(caption, isCredit) : undefined;
+    let credit = creditEl ? collapse(plainText(creditEl)).trim() : '';
+    if (!credit && captionMd) [captionMd, credit] = splitTrailingCredit(captionMd);
+    const alt = collapse(attr(img, 'alt')).trim();
+    this.body.image = {
+      url,
+      alt: alt.slice(0, 1000),
+      ...(captionMd ? { caption: captionMd } : {}),
+      ...(credit ? { credit: credit.slice(0, 300) } : {}),
+    };
+  }
+
+  block(n: Node) {
+    if (!isElement(n)) {
+      if (n.nodeName === '#text') this.loose.push(n as Node);
+      else if (n.nodeName !== '#comment') for (const c of children(n)) this.block(c);
+      return;
+    }
+    const tag = n.tagName;
+    if (INLINE.has(tag)) {
+      this.loose.push(n);
+      return;
+    }
+    if (tag === 'figure' || tag === 'img') {
+      this.flush();
+      this.figure(n);
+      return;
+    }
+    if (DROPPED.has(tag)) return;
+    this.flush();
+    if (SECTION_HEADINGS.has(tag)) {
+      const heading = collapse(plainText(n)).trim();
+      if (heading) this.body.sections.push({ heading: heading.slice(0, 300), bullets: [] });
+    } else if (OTHER_HEADINGS.has(tag)) {
+      const md = inlineMarkdown(n, { base: this.base });
+      this.paragraph(md && `**${md}**`);
+    } else if (tag === 'p') {
+      // Classic WordPress wraps a lone image in a paragraph.
+      const img = find(n, (c) => c.tagName === 'img');
+      if (img) this.figure(img);
+      this.paragraph(inlineMarkdown(n, { base: this.base }));
+    } else if (isList(n)) {
+      this.list(n);
+    } else {
+      for (const c of children(n)) this.block(c);
+      this.flush();
+    }
+  }
+
+  finish(): BriefBody {
+    this.flush();
+    // A heading with nothing under it is decoration, not a section.
+    this.body.sections = this.body.sections.filter((s) => s.bullets.length > 0);
+    return this.body;
+  }
+}
+
+function find(n: Node, match: (el: Element) => boolean): Element | undefined {
+  for (const c of children(n)) {
+    if (!isElement(c)) continue;
+    if (match(c)) return c;
+    const hit = find(c, match);
+    if (hit) return hit;
+  }
+  return undefined;
+}
+
+const findImage = (el: Element) => (el.tagName === 'img' ? el : find(el, (n) => n.tagName === 'img'));
+
+/** src, or the lazy-loading attribute WordPress themes use when src is a placeholder. */
+function imageUrl(img: Element, base?: string): string | undefined {
+  return webUrl(attr(img, 'src'), base) ?? webUrl(attr(img, 'data-src'), base);
+}
+
+/**
+ * Captions often end with the credit as plain text: "… May 21, 2024. REUTERS/Valentyn Ogirenko"
+ * or "… (Photo: Jane Doe)". Split that off; otherwise the whole caption stays a caption.
+ */
+function splitTrailingCredit(md: string): [string, string] {
+  const patterns = [
+    /^([\s\S]*?)\s*\(?\b(?:Photo|Image|Credit|Photograph)(?:\s+by)?\s*:\s*([^()]+?)\)?\s*$/i,
+    /^([\s\S]*?[.!?"”])\s+([A-Z][A-Za-z.&-]*(?:\s[A-Z][A-Za-z.&-]*)*\/[^/]{2,120})$/,
+  ];
+  for (const p of patterns) {
+    const m = p.exec(md);
+    if (m && m[2]) return [m[1]!.trim(), m[2].replace(/\\(.)/g, '$1').trim()];
+  }
+  return [md, ''];
+}
+
+export function htmlToBriefBody(html: string, base?: string): BriefBody {
+  const fragment = parseFragment(html);
+  const collector = new Collector(base);
+  for (const c of fragment.childNodes) collector.block(c);
+  return collector.finish();
+}

@@ -1,0 +1,66 @@
+import type { FastifyPluginAsync } from 'fastify';
+import cookie from '@fastify/cookie';
+import multipart from '@fastify/multipart';
+import type { Services } from '../../services.ts';
+import { CSRF_FIELD, csrfMatches, csrfToken } from './csrf.ts';
+import { formFields, one } from './form.ts';
+import { createAdminSessions, SESSION_COOKIE } from './session.ts';
+import { csrfRefused, registerLoginPages } from './loginPages.ts';
+import { registerBriefPages } from './briefPages.ts';
+import { registerDispatchPages } from './dispatchPages.ts';
+import { registerSubscriberPages } from './subscriberPages.ts';
+import { registerApiDocsPage } from './apiDocsPage.ts';
+import { QUEUES_PATH, registerQueueBoard } from './queueBoard.ts';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** Set by the admin session check: the signed-in session and its CSRF token. */
+    adminSession?: { id: string; csrf: string };
+  }
+}
+
+const OPEN_ROUTES = new Set(['/admin/login']);
+const UNSAFE = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
+
+/**
+ * The editor web UI at /admin. Every route but sign-in needs a session cookie
+ * (else: redirect to /admin/login); every form post needs the session's CSRF token.
+ */
+const adminPlugin: FastifyPluginAsync<{ services: Services }> = async (app, { services: s }) => {
+  const { secretKey } = s.config;
+  await app.register(cookie);
+  // The root parses multipart as a raw string (for RFC 8058 posts); admin forms upload files, so parse them properly here.
+  app.removeContentTypeParser('multipart/form-data');
+  await app.register(multipart, { attachFieldsToBody: 'keyValues', limits: { fileSize: s.config.http.bodyLimit, files: 2, fields: 50 } });
+  app.decorateRequest('adminSession', undefined);
+  const sessions = createAdminSessions(s.redis, s.keys);
+
+  app.addHook('onRequest', async (req, reply) => {
+    const session = await sessions.get(req.cookies[SESSION_COOKIE]);
+    if (session) {
+      req.adminSession = { id: session.id, csrf: csrfToken(secretKey, 'session', session.id) };
+      return;
+    }
+    if (OPEN_ROUTES.has(req.routeOptions.url ?? '')) return;
+    const next = req.method === 'GET' && !req.url.startsWith(`${QUEUES_PATH}/api`) ? `?next=${encodeURIComponent(req.url)}` : '';
+    return reply.redirect(`/admin/login${next}`, 303);
+  });
+
+  app.addHook('preHandler', async (req, reply) => {
+    if (!UNSAFE.has(req.method) || OPEN_ROUTES.has(req.routeOptions.url ?? '')) return;
+    // Bull Board's own API takes JSON from its script; SameSite=Strict keeps other sites' requests cookieless.
+    if (req.url.startsWith(`${QUEUES_PATH}/`)) return;
+    if (!req.adminSession || !csrfMatches(secretKey, 'session', req.adminSession.id, one(formFields(req)[CSRF_FIELD]))) {
+      return csrfRefused(req, reply, s.config.mail.listName);
+    }
+  });
+
+  registerLoginPages(app, s, sessions);
+  registerBriefPages(app, s);
+  registerDispatchPages(app, s);
+  registerSubscriberPages(app, s);
+  registerApiDocsPage(app, s);
+  await registerQueueBoard(app, s);
+};
+
+export default adminPlugin;
