@@ -1,5 +1,6 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { Queue } from 'bullmq';
+import type { Dispatch } from './dispatch/model.ts';
 
 /**
  * Prometheus metrics. One registry per process (not prom-client's global), so
@@ -9,6 +10,7 @@ export function createMetrics(opts: { defaults?: boolean } = {}) {
   const registry = new Registry();
   if (opts.defaults) collectDefaultMetrics({ register: registry, prefix: 'briefwire_' });
   const queues: Queue[] = [];
+  let recentDispatches: (() => Promise<Dispatch[]>) | undefined;
   const m = {
     registry,
     signups: new Counter({ name: 'briefwire_signups_total', help: 'Signup attempts by outcome', labelNames: ['outcome'], registers: [registry] }),
@@ -44,6 +46,28 @@ export function createMetrics(opts: { defaults?: boolean } = {}) {
         }
       },
     }),
+    dispatchRecipients: new Gauge({
+      name: 'briefwire_dispatch_recipients',
+      help: 'Recipients of the 20 most recent dispatches by outcome (total = planned audience)',
+      labelNames: ['dispatch', 'state'],
+      registers: [registry],
+      async collect() {
+        if (!recentDispatches) return;
+        try {
+          const list = await recentDispatches();
+          this.reset();
+          for (const d of list) {
+            for (const state of ['total', 'sent', 'failed', 'suppressed', 'uncertain'] as const) this.set({ dispatch: d.id, state }, d[state]);
+          }
+        } catch {
+          // Redis down: keep the last values, as for queue depth.
+        }
+      },
+    }),
+    /** Where the dispatch progress gauge reads from at scrape time. */
+    watchDispatches(source: () => Promise<Dispatch[]>) {
+      recentDispatches = source;
+    },
     watchQueues(list: Queue[]) {
       queues.push(...list);
     },

@@ -6,6 +6,8 @@ import { createSendRateLimiter } from '../src/dispatch/sendRate.ts';
 import { startMailWorker } from './mailWorker.ts';
 import { startDispatchWorker } from './dispatchWorker.ts';
 import { startDeliverWorker } from './deliverWorker.ts';
+import { startFeedWorker } from './feedWorker.ts';
+import { scheduleFeedPolls } from '../src/feed/schedule.ts';
 
 export interface RunningWorkers {
   workers: Worker[];
@@ -52,6 +54,13 @@ export async function startWorkers(s: Services): Promise<RunningWorkers> {
       state,
     ),
   ];
+  // The feed watcher runs only where feeds are configured; upserting the schedulers is idempotent across processes.
+  if (s.config.feed.urls.length) {
+    await scheduleFeedPolls(s.queues.feed, s.config);
+    workers.push(
+      startFeedWorker({ ...common, redis: connection, briefs, dispatchControl: s.dispatchControl, mailQueue: s.queues.mail }, connection, s.queues.feed.name),
+    );
+  }
   for (const w of workers) {
     w.on('failed', (job, err) => {
       s.metrics.jobs.inc({ queue: w.name, result: 'failed' });

@@ -1,6 +1,7 @@
 import { UnrecoverableError, Worker } from 'bullmq';
 import type { MailJob } from '../src/queue/queues.ts';
 import type { RedisClient } from '../src/redis/connection.ts';
+import { sendFeedNotice } from '../src/feed/notice.ts';
 import { PermanentMailError, sendConfirmation, sendTestCopies, type TransactionalDeps } from '../src/mail/transactionalSender.ts';
 
 /** The transactional lane: its own queue and worker, so a bulk send never delays a confirmation. */
@@ -10,6 +11,7 @@ export function startMailWorker(deps: TransactionalDeps, connection: RedisClient
     async (job) => {
       try {
         if (job.data.kind === 'confirm') return await sendConfirmation(deps, job.data.subscriberId, job.attemptsMade === 0);
+        if (job.data.kind === 'feed-notice') return await sendFeedNotice(deps, job.data.briefId);
         return await sendTestCopies(deps, job.data.requestId);
       } catch (e) {
         if (e instanceof PermanentMailError) throw new UnrecoverableError(e.message);

@@ -1,3 +1,5 @@
+import { escapeHtml } from '../briefs/splice.ts';
+
 /**
  * A tiny HTML builder for the server-rendered pages: every interpolated value
  * is escaped unless it is itself `Html` (built here), so user input can only
@@ -10,8 +12,6 @@ export class Html {
   }
 }
 
-const ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
-export const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (c) => ESCAPES[c]!);
 
 type Value = string | number | Html | null | undefined | false | readonly Value[];
 

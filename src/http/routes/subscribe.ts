@@ -77,6 +77,7 @@ ${other.map((e) => html`<div class="error">${e.field}: ${e.message}</div>`)}
 }
 
 const subscribeRoutes: FastifyPluginAsync<{ services: Services }> = async (app, { services: s }) => {
+  app.get('/', async (_req, reply) => reply.redirect('/subscribe'));
   app.get('/subscribe', async (_req, reply) => reply.type('text/html; charset=utf-8').send(signupForm(s)));
 
   app.post('/subscribe', async (req, reply) => {

@@ -1,0 +1,124 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { Services } from '../../services.ts';
+import { DispatchError } from '../../dispatch/control.ts';
+import { dispatchView } from '../routes/dispatches.ts';
+import { HttpError, notFound } from '../errors.ts';
+import { html } from '../html.ts';
+import { formFields, many, one } from './form.ts';
+import { csrfInput, pageContext, postButton, sendPage } from './layout.ts';
+import { PROGRESS_SCRIPT } from './progressScript.ts';
+
+const BRIEF_ID = /^b[0-9]{1,15}$/;
+const ACTIONS = ['pause', 'resume', 'cancel', 'retry-failed'] as const;
+type Action = (typeof ACTIONS)[number];
+const REFUSALS: Record<string, string> = {
+  INVALID_STATE: 'That action does not apply to the dispatch in its current state.',
+  NOT_FOUND: 'No such dispatch.',
+};
+
+/** Audience check and confirmation, the dispatch page with live progress, and its controls. */
+export function registerDispatchPages(app: FastifyInstance, s: Services) {
+  const ctxOf = (req: FastifyRequest) => pageContext(req, s.config.mail.listName);
+  const loadBrief = async (id: string) => {
+    const b = BRIEF_ID.test(id) ? await s.briefs.get(id) : null;
+    if (!b) throw notFound('brief');
+    return b;
+  };
+  const loadDispatch = async (id: string) => {
+    const d = /^[A-Za-z0-9_-]{1,64}$/.test(id) ? await s.dispatches.get(id) : null;
+    if (!d) throw notFound('dispatch');
+    return d;
+  };
+  /** Known topics only; none chosen means the brief's own topics (the API's rule), so the count matches the send. */
+  const chosenTopics = (raw: string[], briefTopics: string[]) => {
+    const unknown = raw.filter((t) => !s.config.topics.includes(t));
+    if (unknown.length) throw new HttpError(400, 'INVALID_INPUT', `Unknown topic: ${unknown[0]}`, [{ field: 'topics', message: 'contains an unknown topic' }]);
+    const topics = [...new Set(raw)];
+    return topics.length ? topics : briefTopics.filter((t) => s.config.topics.includes(t));
+  };
+
+  app.get<{ Params: { id: string }; Querystring: { topics?: string | string[] } }>('/admin/briefs/:id/dispatch', async (req, reply) => {
+    const b = await loadBrief(req.params.id);
+    const topics = chosenTopics(many(req.query.topics), b.brief.topics);
+    return confirmPage(req, reply, b.id, b.brief.title, topics);
+  });
+
+  const confirmPage = async (req: FastifyRequest, reply: FastifyReply, briefId: string, title: string, topics: string[], existing?: string) => {
+    const ctx = ctxOf(req);
+    const count = await s.dispatchControl.audienceSize(topics);
+    return sendPage(reply, ctx, {
+      title: 'Confirm dispatch',
+      status: existing ? 409 : 200,
+      body: html`<h1>Send “${title}”</h1>
+<p>Topics: ${topics.join(', ') || 'all'}</p>
+<p>This goes to <strong id="audience-count">${count}</strong> active subscriber${count === 1 ? '' : 's'} (those who picked any of these topics, or none).</p>
+${existing ? html`<p class="error" id="already-dispatched">This brief has already been dispatched (<a href="/admin/dispatches/${existing}">see that dispatch</a>). Tick “send again” to send it once more.</p>` : ''}
+<form method="post" action="/admin/briefs/${briefId}/dispatch">
+  ${csrfInput(ctx)}
+  ${topics.map((t) => html`<input type="hidden" name="topics" value="${t}">`)}
+  ${existing ? html`<label><input type="checkbox" name="force" value="1"> Send again to everyone in this audience</label>` : ''}
+  <button type="submit" id="confirm-dispatch">Send to ${count} subscriber${count === 1 ? '' : 's'}</button>
+  <a href="/admin/briefs/${briefId}">Cancel</a>
+</form>`,
+    });
+  };
+
+  app.post<{ Params: { id: string } }>('/admin/briefs/:id/dispatch', async (req, reply) => {
+    const b = await loadBrief(req.params.id);
+    const f = formFields(req);
+    const topics = chosenTopics(many(f.topics), b.brief.topics);
+    try {
+      const { id } = await s.dispatchControl.create({ briefId: b.id, topics, force: one(f.force) === '1' });
+      return reply.redirect(`/admin/dispatches/${id}`, 303);
+    } catch (e) {
+      if (e instanceof DispatchError && e.code === 'ALREADY_DISPATCHED') return confirmPage(req, reply, b.id, b.brief.title, topics, e.dispatchId);
+      throw e;
+    }
+  });
+
+  app.get<{ Params: { id: string }; Querystring: { refused?: string } }>('/admin/dispatches/:id', async (req, reply) => {
+    const d = dispatchView(await loadDispatch(req.params.id));
+    const brief = await s.briefs.get(d.briefId);
+    const ctx = ctxOf(req);
+    const refused = req.query.refused ? REFUSALS[req.query.refused] : undefined;
+    const pct = Math.round(d.progress * 100);
+    const count = (key: 'sent' | 'failed' | 'suppressed' | 'uncertain') => html`<dt>${key}</dt><dd id="count-${key}">${d[key]}</dd>`;
+    return sendPage(reply, ctx, {
+      title: `Dispatch ${d.id}`,
+      script: PROGRESS_SCRIPT,
+      body: html`<h1>Dispatch ${d.id}</h1>
+<p>Brief: ${brief ? html`<a href="/admin/briefs/${brief.id}">${brief.brief.title}</a>` : d.briefId} · topics ${d.topics.join(', ') || 'the brief’s'}</p>
+${refused ? html`<p class="error" id="refused">${refused}</p>` : ''}
+<div id="dispatch" data-progress-url="/admin/dispatches/${d.id}/progress">
+  <p>Status: <span class="status" id="status">${d.status}</span> <span id="reason" class="muted">${d.reason ?? ''}</span></p>
+  <progress id="bar" max="100" value="${pct}">${pct}%</progress>
+  <p><strong id="percent">${pct}%</strong> of <span id="total">${d.total}</span><span id="planned">${d.planned ? '' : ' (still planning)'}</span>
+   · <span id="rate">${d.ratePerSecond}</span>/s · ETA <span id="eta">${d.etaSeconds === null ? '–' : `${d.etaSeconds}s`}</span></p>
+  <dl class="counts">${count('sent')}${count('failed')}${count('suppressed')}${count('uncertain')}</dl>
+  <p>
+    ${ACTIONS.map((a) => postButton(ctx, `/admin/dispatches/${d.id}/${a}`, a === 'retry-failed' ? 'Retry failed' : a[0]!.toUpperCase() + a.slice(1), { id: `action-${a}` }))}
+  </p>
+</div>`,
+    });
+  });
+
+  app.get<{ Params: { id: string } }>('/admin/dispatches/:id/progress', async (req, reply) => {
+    reply.header('Cache-Control', 'no-store');
+    return dispatchView(await loadDispatch(req.params.id));
+  });
+
+  for (const action of ACTIONS) {
+    app.post<{ Params: { id: string } }>(`/admin/dispatches/:id/${action}`, async (req, reply) => {
+      const d = await loadDispatch(req.params.id);
+      try {
+        await run(action, d.id);
+        return reply.redirect(`/admin/dispatches/${d.id}`, 303);
+      } catch (e) {
+        if (e instanceof DispatchError) return reply.redirect(`/admin/dispatches/${d.id}?refused=${e.code}`, 303);
+        throw e;
+      }
+    });
+  }
+  const run = (action: Action, id: string): Promise<unknown> =>
+    action === 'retry-failed' ? s.dispatchControl.retryFailed(id) : s.dispatchControl[action](id);
+}
