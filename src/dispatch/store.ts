@@ -1,4 +1,5 @@
 import type { RedisClient } from '../redis/connection.ts';
+import { scriptRunner } from '../redis/scripts.ts';
 import type { Keyspace } from '../redis/keys.ts';
 import { splitTopics, joinTopics } from '../subscribers/model.ts';
 import type { Dispatch, DispatchStatus, LedgerState } from './model.ts';
@@ -71,7 +72,8 @@ return n
 
 export function createDispatchStore(redis: RedisClient, keys: Keyspace): DispatchStore {
   const p = keys.prefix;
-  const run = (script: string, ...args: (string | number)[]) => redis.eval(script, 0, p, ...args);
+  const runScript = scriptRunner(redis);
+  const run = (script: string, ...args: (string | number)[]) => runScript(script, p, ...args);
   const valid = (id: string) => typeof id === 'string' && /^d[0-9]{1,15}$/.test(id);
 
   return {

@@ -1,4 +1,5 @@
 import type { RedisClient } from '../redis/connection.ts';
+import { scriptRunner } from '../redis/scripts.ts';
 import type { Keyspace } from '../redis/keys.ts';
 import { type ConsentEvent, type Subscriber, type SubscriberStatus, joinTopics, splitTopics } from './model.ts';
 import * as lua from './scripts.ts';
@@ -56,7 +57,8 @@ function toSubscriber(h: Record<string, string>): Subscriber | null {
 
 export function createSubscriberStore(redis: RedisClient, keys: Keyspace): SubscriberStore {
   const p = keys.prefix;
-  const evalLua = (script: string, ...args: (string | number)[]) => redis.eval(script, 0, p, ...args) as Promise<unknown>;
+  const runScript = scriptRunner(redis);
+  const evalLua = (script: string, ...args: (string | number)[]) => runScript(script, p, ...args);
 
   const getMany = async (ids: readonly string[]) => {
     if (!ids.length) return [];
