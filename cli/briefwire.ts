@@ -1,21 +1,59 @@
 import { runProcess } from './run.ts';
+import { CliError } from './cliConfig.ts';
+import { briefCommand } from './commands/brief.ts';
+import { dispatchCommand } from './commands/dispatch.ts';
+import { subscribersCommand } from './commands/subscribers.ts';
 
 const USAGE = `briefwire: newsletter alert dispatcher
 
 Usage:
-  briefwire start      API and all workers in one process
-  briefwire api        the HTTP API only
-  briefwire worker     the queue workers only
-  briefwire --help     this text
+  briefwire start                          API and all workers in one process
+  briefwire api                            the HTTP API only
+  briefwire worker                         the queue workers only
+  briefwire brief add FILE.md [--dispatch] add a Markdown brief (and send it)
+  briefwire dispatch status ID             live progress of a dispatch
+  briefwire subscribers import FILE.csv    import subscribers (--active: already confirmed)
+  briefwire subscribers export [FILE]      export subscribers as CSV
+  briefwire COMMAND --help                 help on one command
 
-Configuration comes from the environment (see .env.example).`;
+start, api and worker take their configuration from the environment (see .env.example).
+brief, dispatch and subscribers talk to a running API: --url or BRIEFWIRE_URL,
+--token or BRIEFWIRE_TOKEN (an editor token).`;
 
-const [command] = process.argv.slice(2);
+const PROCESS_HELP: Record<'start' | 'api' | 'worker', string> = {
+  start: 'briefwire start\n\nRuns the HTTP API and every queue worker in this process. Configuration comes from the environment (see .env.example).',
+  api: 'briefwire api\n\nRuns the HTTP API only (add workers with `briefwire worker`, on any machine). Configuration comes from the environment.',
+  worker: 'briefwire worker\n\nRuns the queue workers only; run as many as you like against one Redis. Configuration comes from the environment.',
+};
+
+const [command, ...rest] = process.argv.slice(2);
+const wantsHelp = rest.includes('--help') || rest.includes('-h');
+
+async function api(run: (argv: string[]) => Promise<number>): Promise<void> {
+  try {
+    process.exitCode = await run(rest);
+  } catch (e) {
+    if (!(e instanceof CliError)) throw e;
+    console.error(`error ${e.code}: ${e.message}`);
+    process.exitCode = e.exitCode;
+  }
+}
+
 switch (command) {
   case 'start':
   case 'api':
   case 'worker':
-    await runProcess(command);
+    if (wantsHelp) console.log(PROCESS_HELP[command]);
+    else await runProcess(command);
+    break;
+  case 'brief':
+    await api(briefCommand);
+    break;
+  case 'dispatch':
+    await api(dispatchCommand);
+    break;
+  case 'subscribers':
+    await api(subscribersCommand);
     break;
   case undefined:
   case '--help':

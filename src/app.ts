@@ -10,6 +10,8 @@ import briefRoutes from './http/routes/briefs.ts';
 import dispatchRoutes from './http/routes/dispatches.ts';
 import webBriefRoutes from './http/routes/webBriefs.ts';
 import subscriberAdminRoutes from './http/routes/subscribersAdmin.ts';
+import openApiRoutes from './http/routes/openapi.ts';
+import adminUi from './http/admin/index.ts';
 
 /** Builds the HTTP app. Never listens: src/server.ts does, and tests use inject(). */
 export async function buildApp(services: Services): Promise<FastifyInstance> {
@@ -40,5 +42,9 @@ export async function buildApp(services: Services): Promise<FastifyInstance> {
   await app.register(briefRoutes, opts);
   await app.register(dispatchRoutes, opts);
   await app.register(subscriberAdminRoutes, opts);
+  await app.register(openApiRoutes, opts);
+  await app.register(adminUi, opts);
+  // The dispatch progress gauge reads the recent dispatches when /metrics is scraped.
+  services.metrics.watchDispatches(() => services.dispatches.list(20));
   return app;
 }

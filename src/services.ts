@@ -70,6 +70,7 @@ export function createServices(config: Config, logger: Logger, opts: ServiceOpti
   const redis = opts.redis ?? createRedis(config, 'api');
   redis.on('error', (err) => logger.warn({ err: err.message }, 'redis connection error'));
   const queues = createQueues(redis, keys, queueNames(opts.queueSuffix));
+  for (const q of queues.all()) q.on('error', (err) => logger.warn({ queue: q.name, err: err.message }, 'queue connection error'));
   const metrics = createMetrics({ defaults: opts.defaultMetrics });
   metrics.watchQueues(queues.all());
   const mailer = opts.mailer ?? createMailer(config, logger);

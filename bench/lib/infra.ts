@@ -57,7 +57,8 @@ export async function startRedis(): Promise<PrivateRedis> {
     stdio: 'ignore',
   });
   const url = `redis://127.0.0.1:${port}`;
-  const client = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: null });
+  const client = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: null, retryStrategy: () => null });
+  client.on('error', () => undefined); // start-up refusals are retried below; later errors surface on commands
   for (let i = 0; ; i++) {
     try {
       await client.connect();

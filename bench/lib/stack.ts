@@ -1,7 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { testEnv, EDITOR_TOKEN } from '../../test/support/harness.ts';
-import { spawnBriefwire, stopAll, type BriefwireProcess } from '../../test/support/processes.ts';
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { stopAll, type BriefwireProcess } from '../../test/support/processes.ts';
 import { freePort, sleep } from './infra.ts';
 
 /**
@@ -25,6 +27,29 @@ export function benchEnv(redisUrl: string, prefix: string, smtpUrl: string, over
     SHUTDOWN_GRACE_MS: '10000',
     ...overrides,
   });
+}
+
+let profileDir: string | undefined;
+let profiled = 0;
+/** `--cpu-prof`: every briefwire process started from now on writes a V8 CPU profile there on exit. */
+export function profileInto(dir: string) {
+  profileDir = dir;
+}
+
+const BIN = fileURLToPath(new URL('../../bin/briefwire.js', import.meta.url));
+
+/** `node bin/briefwire.js <role>` (as test/support/processes.ts), with V8 profiling when asked. */
+function spawnBriefwire(role: 'worker' | 'api', env: Record<string, string>): BriefwireProcess {
+  const flags = profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}/${role}-${++profiled}`] : [];
+  const child = spawn(process.execPath, [...flags, BIN, role], {
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  child.stdout!.on('data', (c: Buffer) => (out += c.toString()));
+  child.stderr!.on('data', (c: Buffer) => (out += c.toString()));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
+  return { child, output: () => out, exited };
 }
 
 export interface Stack {

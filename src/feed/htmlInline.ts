@@ -1,4 +1,4 @@
-import type { DefaultTreeAdapterTypes as T } from 'parse5';
+import { parseFragment, type DefaultTreeAdapterTypes as T } from 'parse5';
 
 /**
  * Inline HTML (what sits inside a paragraph, list item or caption) to the
@@ -113,4 +113,13 @@ export function inlineMarkdown(n: Node, opts: InlineOptions = {}): string {
     .trim();
   // Emphasis marks around nothing but spaces carry no text.
   return /[^\s*]/.test(md) ? md : '';
+}
+
+/**
+ * Feed text fields (titles, authors, categories) as plain text. Feeds carry
+ * them HTML-escaped, often with numeric references (`US&#8217;s`) the XML
+ * parser leaves alone; reading them as HTML decodes those and drops any tags.
+ */
+export function htmlText(s: string): string {
+  return collapse(plainText(parseFragment(s))).trim();
 }

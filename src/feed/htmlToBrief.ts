@@ -28,6 +28,8 @@ const hasClass = (el: Element, word: RegExp) => word.test(attr(el, 'class'));
 class Collector {
   readonly body: BriefBody = { intro: [], sections: [] };
   private loose: Node[] = [];
+  /** A bare image (no figure): used only if the post has no figure at all. */
+  private bareImage?: Element;
   constructor(private readonly base?: string) {}
 
   /** Text written straight into a container (no <p>) still reads as a paragraph. */
@@ -59,6 +61,15 @@ class Collector {
   }
 
   private figure(el: Element) {
+    if (el.tagName === 'img') this.bare(el);
+    else this.imageFrom(el);
+  }
+
+  private bare(img: Element) {
+    if (!this.bareImage && imageUrl(img, this.base)) this.bareImage = img;
+  }
+
+  private imageFrom(el: Element) {
     if (this.body.image) return;
     const img = findImage(el);
     const url = img && imageUrl(img, this.base);
@@ -105,7 +116,7 @@ class Collector {
     } else if (tag === 'p') {
       // Classic WordPress wraps a lone image in a paragraph.
       const img = find(n, (c) => c.tagName === 'img');
-      if (img) this.figure(img);
+      if (img) this.bare(img);
       this.paragraph(inlineMarkdown(n, { base: this.base }));
     } else if (isList(n)) {
       this.list(n);
@@ -117,6 +128,7 @@ class Collector {
 
   finish(): BriefBody {
     this.flush();
+    if (!this.body.image && this.bareImage) this.imageFrom(this.bareImage);
     // A heading with nothing under it is decoration, not a section.
     this.body.sections = this.body.sections.filter((s) => s.bullets.length > 0);
     return this.body;

@@ -1,6 +1,6 @@
 import { validateBrief, type ValidationResult } from '../briefs/model.ts';
 import { htmlToBriefBody } from './htmlToBrief.ts';
-import { collapse } from './htmlInline.ts';
+import { htmlText } from './htmlInline.ts';
 import type { FeedItem } from './parseFeed.ts';
 
 /**
@@ -14,7 +14,7 @@ export function mapTopics(categories: string[], configured: readonly string[]): 
   const byKey = new Map(configured.map((t) => [t.toLowerCase(), t]));
   const out = new Set<string>();
   for (const c of categories) {
-    const t = byKey.get(collapse(c).trim().toLowerCase());
+    const t = byKey.get(htmlText(c).toLowerCase());
     if (t) out.add(t);
   }
   return [...out];
@@ -27,13 +27,13 @@ export function itemToBrief(item: FeedItem, feed: { title: string }, topics: rea
   const body = htmlToBriefBody(item.html, base);
   // A body that opens straight on a heading still needs an intro: the item's summary stands in.
   if (!body.intro.length && item.summary && item.summary !== item.html) body.intro = htmlToBriefBody(item.summary, base).intro;
-  const title = collapse(item.title).trim();
+  const title = htmlText(item.title);
   if (body.image && !body.image.alt) body.image.alt = title || 'Image';
   return validateBrief(
     {
       title,
       publishedAt: isoDate(item.published ?? now),
-      byline: collapse(item.author ?? '').trim() || collapse(feed.title).trim() || 'Fast Thinking',
+      byline: htmlText(item.author ?? '') || htmlText(feed.title) || 'Fast Thinking',
       url: item.link ?? '',
       topics: mapTopics(item.categories, topics),
       intro: body.intro,

@@ -9,6 +9,8 @@ import type { Mailer, MailSendError } from './mailer.ts';
  * failure back so the delivery ledger decides. Timeouts sit under the shutdown
  * grace period so a hanging server can never hold a worker past its deadline.
  */
+const SLICE_BYTES = 16 * 1024;
+
 export function createSmtpMailer(config: Config, url = config.mail.smtpUrl): Mailer {
   if (!url) throw new Error('SMTP_URL is not set');
   const t = config.mail.timeoutMs;
@@ -39,8 +41,14 @@ export function createSmtpMailer(config: Config, url = config.mail.smtpUrl): Mai
     async send({ from, to, raw }) {
       // Wrap the bytes in a stream we watch: if the stream was read to its end
       // before the connection failed, the server may have the whole message.
+      // Sliced, so socket backpressure holds the tail back: one big chunk would
+      // be "read to its end" the moment DATA starts, and a connection cut
+      // mid-message would count as uncertain (never re-sent) instead of a retry.
       let handedOver = false;
-      const stream = Readable.from([typeof raw === 'string' ? Buffer.from(raw) : raw]);
+      const bytes = typeof raw === 'string' ? Buffer.from(raw) : raw;
+      const slices: Buffer[] = [];
+      for (let i = 0; i < bytes.length; i += SLICE_BYTES) slices.push(bytes.subarray(i, i + SLICE_BYTES));
+      const stream = Readable.from(slices, { objectMode: false });
       stream.once('end', () => {
         handedOver = true;
       });

@@ -35,7 +35,7 @@ export async function status(h: Harness, id: string) {
   return res.json() as Record<string, any>;
 }
 
-export function waitForStatus(h: Harness, id: string, wanted: string | ((d: Record<string, any>) => boolean), timeoutMs = 60_000) {
+export function waitForStatus(h: Harness, id: string, wanted: string | ((d: Record<string, any>) => boolean), timeoutMs = 120_000) {
   const ok = typeof wanted === 'string' ? (d: Record<string, any>) => d.status === wanted : wanted;
   return until(() => status(h, id), ok, timeoutMs, `dispatch ${id}`);
 }

@@ -32,7 +32,7 @@ async function rejected(send: () => Promise<LightMyRequestResponse>, status: num
   expect(res.statusCode, res.body).toBe(status);
   expect(res.body).not.toMatch(/at .*\.ts:\d+|stack/i);
   if (field !== undefined) {
-    if (res.headers['content-type']?.includes('application/json')) {
+    if (String(res.headers['content-type'] ?? '').includes('application/json')) {
       const fields = (res.json() as { error: { fields?: { field: string }[] } }).error.fields ?? [];
       const names = fields.map((f) => f.field);
       expect(names.some((n) => (typeof field === 'string' ? n === field : field.test(n))), `fields ${JSON.stringify(names)} should name ${field}`).toBe(true);

@@ -10,7 +10,10 @@ import { createServer, type Socket, type AddressInfo } from 'node:net';
 export type RawSmtpMode =
   /** Accept the TCP connection and say nothing: the client's greeting timeout fires. */
   | 'no-greeting'
-  /** Answer 354 to DATA, then cut the connection as the first bytes of the message arrive. */
+  /**
+   * Answer 354 to DATA, stop reading at the first bytes of the message (so a
+   * large message backs up in the sender), then cut the connection.
+   */
   | 'drop-mid-data'
   /** Take the whole message (up to the final dot) and never reply, keeping the connection open. */
   | 'hang-after-data'
@@ -58,19 +61,24 @@ export async function startRawSmtp(mode: RawSmtpMode): Promise<RawSmtpServer> {
     let buffer = '';
     let inData = false;
     let rcpt: string[] = [];
+    // Where the search for the final dot resumes: large messages stay linear.
+    let scanned = 0;
     socket.on('data', (chunk: Buffer) => {
       buffer += chunk.toString('latin1');
       for (;;) {
         if (inData) {
-          const end = buffer.indexOf('\r\n.\r\n');
+          const end = buffer.indexOf('\r\n.\r\n', Math.max(0, scanned - 4));
+          scanned = buffer.length;
           if (state.mode === 'drop-mid-data') {
             state.cuts.push({ sawEnd: end >= 0 });
-            socket.destroy();
+            socket.pause();
+            setTimeout(() => socket.destroy(), 200);
             return;
           }
           if (end < 0) return;
           buffer = buffer.slice(end + 5);
           inData = false;
+          scanned = 0;
           if (state.mode === 'hang-after-data') {
             state.unanswered++;
             return;
@@ -95,6 +103,7 @@ export async function startRawSmtp(mode: RawSmtpMode): Promise<RawSmtpServer> {
           say('250 2.1.5 ok');
         } else if (verb === 'DATA') {
           inData = true;
+          scanned = 0;
           say('354 go ahead');
         } else if (verb === 'RSET') {
           rcpt = [];

@@ -85,6 +85,8 @@ export async function startSmtpServer(behaviour: SmtpBehaviour = {}) {
       });
     },
   });
+  // A client killed mid-session (kill -9 chaos tests) resets its socket: that is the test, not a failure.
+  server.on('error', () => undefined);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const port = (server.server.address() as AddressInfo).port;
   return {

@@ -41,7 +41,10 @@ export function registerLoginPages(app: FastifyInstance, s: Services, sessions: 
     });
   };
 
-  app.get<{ Querystring: { next?: string } }>('/admin/login', async (req, reply) => loginForm(req, reply, safeNext(req.query.next ?? '/admin')));
+  app.get<{ Querystring: { next?: string } }>('/admin/login', async (req, reply) => {
+    if (req.adminSession) return reply.redirect(safeNext(req.query.next ?? '/admin'), 303);
+    return loginForm(req, reply, safeNext(req.query.next ?? '/admin'));
+  });
 
   app.post('/admin/login', async (req, reply) => {
     const f = formFields(req);

@@ -15,33 +15,124 @@ export interface Operation {
   summary: string;
   tag: 'briefs' | 'dispatches' | 'subscribers';
   params?: Param[];
-  body?: Media[];
-  responses: Record<number, { description: string; body?: Media[] }>;
+  body?: readonly Media[];
+  responses: Record<number, { description: string; body?: readonly Media[] }>;
 }
 
 const id = (what: string): Param => ({ name: 'id', in: 'path', description: `The ${what} id` });
-const errors = { 400: { description: 'Invalid input; `fields` names each field at fault', body: ['Error'] }, 401: { description: 'No or wrong editor token', body: ['Error'] } } as const;
+const q = (name: string, description: string): Param => ({ name, in: 'query', description });
+const errors = {
+  400: { description: 'Invalid input; `fields` names each field at fault', body: ['Error'] },
+  401: { description: 'No or wrong editor token', body: ['Error'] },
+} as const;
 const missing = { 404: { description: 'Not found', body: ['Error'] as Media[] } };
 const conflict = { 409: { description: 'Not allowed in the current state', body: ['Error'] as Media[] } };
 
 /** Every documented editor route. Kept next to the schemas so a new route is one entry here. */
 export const OPERATIONS: Operation[] = [
-  { method: 'post', path: '/api/briefs', tag: 'briefs', summary: 'Create a brief from JSON or Markdown with front matter', body: ['Brief', 'markdown'], responses: { 201: { description: 'Created', body: ['BriefCreated'] }, ...errors, 415: { description: 'Neither JSON nor Markdown', body: ['Error'] } } },
-  { method: 'get', path: '/api/briefs', tag: 'briefs', summary: 'List briefs, newest first, with their latest dispatch', params: [{ name: 'limit', in: 'query', description: '1–200, default 50' }, { name: 'before', in: 'query', description: 'A brief id: page from there' }], responses: { 200: { description: '`{items: BriefSummary[], next?}`', body: ['BriefSummary'] }, 401: errors[401] } },
-  { method: 'get', path: '/api/briefs/{id}', tag: 'briefs', summary: 'One brief as stored', params: [id('brief')], responses: { 200: { description: 'The brief', body: ['StoredBrief'] }, 401: errors[401], ...missing } },
-  { method: 'get', path: '/api/briefs/{id}/preview', tag: 'briefs', summary: 'The email as a reader gets it (sample personal links)', params: [id('brief'), { name: 'format', in: 'query', description: 'html (default) or text', schema: { type: 'string', enum: ['html', 'text'] } }], responses: { 200: { description: 'The HTML or text part', body: ['html', 'text'] }, ...errors, ...missing } },
-  { method: 'post', path: '/api/briefs/{id}/test', tag: 'briefs', summary: 'Send test copies (subject marked as a test)', params: [id('brief')], body: ['TestSend'], responses: { 202: { description: 'Queued', body: ['Queued'] }, ...errors, ...missing } },
-  { method: 'post', path: '/api/briefs/{id}/dispatches', tag: 'dispatches', summary: 'Dispatch a brief to its audience, now or at a time', params: [id('brief')], body: ['DispatchCreate'], responses: { 202: { description: 'Accepted', body: ['DispatchCreated'] }, ...errors, ...missing, 409: { description: 'Already dispatched (the body carries its `id`); send `force: true` to send again', body: ['Error'] } } },
-  { method: 'get', path: '/api/dispatches/{id}', tag: 'dispatches', summary: 'Progress of a dispatch, with rate and ETA', params: [id('dispatch')], responses: { 200: { description: 'The dispatch', body: ['Dispatch'] }, 401: errors[401], ...missing } },
+  {
+    method: 'post', path: '/api/briefs', tag: 'briefs',
+    summary: 'Create a brief from JSON or Markdown with front matter',
+    body: ['Brief', 'markdown'],
+    responses: { 201: { description: 'Created', body: ['BriefCreated'] }, ...errors, 415: { description: 'Neither JSON nor Markdown', body: ['Error'] } },
+  },
+  {
+    method: 'get', path: '/api/briefs', tag: 'briefs',
+    summary: 'List briefs, newest first, with their latest dispatch',
+    params: [q('limit', '1–200, default 50'), q('before', 'A brief id: page from there')],
+    responses: { 200: { description: '`{items: BriefSummary[], next?}`', body: ['BriefSummary'] }, 401: errors[401] },
+  },
+  {
+    method: 'get', path: '/api/briefs/{id}', tag: 'briefs',
+    summary: 'One brief as stored',
+    params: [id('brief')],
+    responses: { 200: { description: 'The brief', body: ['StoredBrief'] }, 401: errors[401], ...missing },
+  },
+  {
+    method: 'get', path: '/api/briefs/{id}/preview', tag: 'briefs',
+    summary: 'The email as a reader gets it (sample personal links)',
+    params: [id('brief'), { ...q('format', 'html (default) or text'), schema: { type: 'string', enum: ['html', 'text'] } }],
+    responses: { 200: { description: 'The HTML or text part', body: ['html', 'text'] }, ...errors, ...missing },
+  },
+  {
+    method: 'post', path: '/api/briefs/{id}/test', tag: 'briefs',
+    summary: 'Send test copies (subject marked as a test)',
+    params: [id('brief')],
+    body: ['TestSend'],
+    responses: { 202: { description: 'Queued', body: ['Queued'] }, ...errors, ...missing },
+  },
+  {
+    method: 'post', path: '/api/briefs/{id}/dispatches', tag: 'dispatches',
+    summary: 'Dispatch a brief to its audience, now or at a time',
+    params: [id('brief')],
+    body: ['DispatchCreate'],
+    responses: {
+      202: { description: 'Accepted', body: ['DispatchCreated'] },
+      ...errors,
+      ...missing,
+      409: { description: 'Already dispatched (the body carries its `id`); send `force: true` to send again', body: ['Error'] },
+    },
+  },
+  {
+    method: 'get', path: '/api/dispatches/{id}', tag: 'dispatches',
+    summary: 'Progress of a dispatch, with rate and ETA',
+    params: [id('dispatch')],
+    responses: { 200: { description: 'The dispatch', body: ['Dispatch'] }, 401: errors[401], ...missing },
+  },
   ...(['pause', 'resume', 'cancel'] as const).map(
-    (a): Operation => ({ method: 'post', path: `/api/dispatches/{id}/${a}`, tag: 'dispatches', summary: `${a[0]!.toUpperCase()}${a.slice(1)} a dispatch`, params: [id('dispatch')], responses: { 200: { description: 'The dispatch after the change', body: ['Dispatch'] }, 401: errors[401], ...missing, ...conflict } }),
+    (a): Operation => ({
+      method: 'post', path: `/api/dispatches/{id}/${a}`, tag: 'dispatches',
+      summary: `${a[0]!.toUpperCase()}${a.slice(1)} a dispatch`,
+      params: [id('dispatch')],
+      responses: { 200: { description: 'The dispatch after the change', body: ['Dispatch'] }, 401: errors[401], ...missing, ...conflict },
+    }),
   ),
-  { method: 'post', path: '/api/dispatches/{id}/retry-failed', tag: 'dispatches', summary: 'Queue the failed recipients of a finished dispatch again', params: [id('dispatch')], responses: { 202: { description: 'How many were requeued', body: ['RetryFailed'] }, 401: errors[401], ...missing, ...conflict } },
-  { method: 'get', path: '/api/audience', tag: 'dispatches', summary: 'How many active subscribers a dispatch to these topics would reach', params: [{ name: 'topics', in: 'query', description: 'Comma-separated topic names; none means everyone active' }], responses: { 200: { description: 'The count', body: ['Audience'] }, ...errors } },
-  { method: 'get', path: '/api/subscribers', tag: 'subscribers', summary: 'List subscribers (filter by status, search by address, paginate)', params: [{ name: 'status', in: 'query', description: 'pending, active, unsubscribed, bounced or complained' }, { name: 'q', in: 'query', description: 'Address search' }, { name: 'after', in: 'query', description: 'The `next` of the previous page' }, { name: 'limit', in: 'query', description: '1–500, default 50' }], responses: { 200: { description: 'A page', body: ['SubscriberPage'] }, ...errors } },
-  { method: 'get', path: '/api/subscribers.csv', tag: 'subscribers', summary: 'Export as CSV: email, name, topics, consent, status', params: [{ name: 'status', in: 'query', description: 'Only this status' }], responses: { 200: { description: 'CSV', body: ['csv'] }, ...errors } },
-  { method: 'post', path: '/api/subscribers/import', tag: 'subscribers', summary: 'Import CSV (header row; columns email, name, topics separated by |, consent)', params: [{ name: 'status', in: 'query', description: '`active` imports as confirmed (consent obtained elsewhere); default sends confirmations' }], body: ['csv'], responses: { 200: { description: 'What happened; bad rows are listed and never half-written', body: ['ImportResult'] }, ...errors, 415: { description: 'Not text/csv', body: ['Error'] } } },
-  { method: 'delete', path: '/api/subscribers/{id}', tag: 'subscribers', summary: 'Erase a subscriber (GDPR erasure)', params: [id('subscriber')], responses: { 204: { description: 'Erased' }, 401: errors[401], ...missing } },
+  {
+    method: 'post', path: '/api/dispatches/{id}/retry-failed', tag: 'dispatches',
+    summary: 'Queue the failed recipients of a finished dispatch again',
+    params: [id('dispatch')],
+    responses: { 202: { description: 'How many were requeued', body: ['RetryFailed'] }, 401: errors[401], ...missing, ...conflict },
+  },
+  {
+    method: 'get', path: '/api/audience', tag: 'dispatches',
+    summary: 'How many active subscribers a dispatch to these topics would reach',
+    params: [q('topics', 'Comma-separated topic names; none means everyone active')],
+    responses: { 200: { description: 'The count', body: ['Audience'] }, ...errors },
+  },
+  {
+    method: 'get', path: '/api/subscribers', tag: 'subscribers',
+    summary: 'List subscribers (filter by status, search by address, paginate)',
+    params: [
+      q('status', 'pending, active, unsubscribed, bounced or complained'),
+      q('q', 'Address search'),
+      q('after', 'The `next` of the previous page'),
+      q('limit', '1–500, default 50'),
+    ],
+    responses: { 200: { description: 'A page', body: ['SubscriberPage'] }, ...errors },
+  },
+  {
+    method: 'get', path: '/api/subscribers.csv', tag: 'subscribers',
+    summary: 'Export as CSV: email, name, topics, consent, status',
+    params: [q('status', 'Only this status')],
+    responses: { 200: { description: 'CSV', body: ['csv'] }, ...errors },
+  },
+  {
+    method: 'post', path: '/api/subscribers/import', tag: 'subscribers',
+    summary: 'Import CSV (header row; columns email, name, topics separated by |, consent = where and when consent was given)',
+    params: [q('status', '`active` imports as confirmed (consent obtained elsewhere); the default sends confirmations')],
+    body: ['csv'],
+    responses: {
+      200: { description: 'What happened; bad rows are listed and never half-written', body: ['ImportResult'] },
+      ...errors,
+      415: { description: 'Not text/csv', body: ['Error'] },
+    },
+  },
+  {
+    method: 'delete', path: '/api/subscribers/{id}', tag: 'subscribers',
+    summary: 'Erase a subscriber (GDPR erasure)',
+    params: [id('subscriber')],
+    responses: { 204: { description: 'Erased' }, 401: errors[401], ...missing },
+  },
 ];
 
 const MEDIA: Record<Exclude<Media, ApiSchemaName>, { type: string; schema: object }> = {
@@ -51,7 +142,7 @@ const MEDIA: Record<Exclude<Media, ApiSchemaName>, { type: string; schema: objec
   text: { type: 'text/plain', schema: { type: 'string' } },
 };
 
-function content(media: Media[]) {
+function content(media: readonly Media[]) {
   const out: Record<string, { schema: object }> = {};
   for (const m of media) {
     if (m in MEDIA) {

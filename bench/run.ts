@@ -1,0 +1,138 @@
+import { fileURLToPath } from 'node:url';
+import { profileInto } from './lib/stack.ts';
+import { startRedis, startSink, machineInfo, type Sink } from './lib/infra.ts';
+import { num, printTable, writeResults, type Row } from './lib/report.ts';
+import { LIMITS } from './lib/limits.ts';
+import { runDispatchCase } from './cases/dispatch.ts';
+import { runMemoryCase } from './cases/memory.ts';
+import { runSignupCase } from './cases/signup.ts';
+import { runLanesCase } from './cases/lanes.ts';
+import { runRenderCase } from './cases/render.ts';
+
+/**
+ * `npm run bench [-- --quick] [-- --only 1,3]`: the five cases of issue 7 on a
+ * private Redis and a local SMTP sink, comparisons interleaved per
+ * repetition, medians reported. Not part of `npm test`.
+ */
+
+const args = process.argv.slice(2);
+const quick = args.includes('--quick');
+const onlyArg = args.find((a) => a.startsWith('--only'));
+const only = onlyArg ? new Set((onlyArg.split('=')[1] ?? args[args.indexOf(onlyArg) + 1] ?? '').split(',').map(Number)) : null;
+const want = (n: number) => !only || only.has(n);
+if (args.includes('--cpu-prof')) {
+  const dir = fileURLToPath(new URL('./results/profiles/', import.meta.url));
+  profileInto(dir);
+  console.log(`CPU profiles of the briefwire processes go to ${dir} (summarize: npx tsx bench/profileSummary.ts <file>)`);
+}
+
+const P = quick
+  ? { reps: 3, recipients: 5_000, naive: 60, memory: 100_000, signupSeconds: 3, lanes: 10_000, lanesReps: 1, compiles: 5, splices: 20_000 }
+  : { reps: 3, recipients: 20_000, naive: 200, memory: 1_000_000, signupSeconds: 10, lanes: 100_000, lanesReps: 3, compiles: 20, splices: 200_000 };
+const WORKERS = 2;
+const POOL = 5;
+
+const startedAt = new Date().toISOString();
+console.log(`briefwire benchmarks, ${quick ? 'quick' : 'full'} mode${only ? ` (cases ${[...only].join(',')})` : ''}`);
+const redis = await startRedis();
+let sink: Sink | undefined;
+const rows: Row[] = [];
+const notes: string[] = [];
+const raw: Record<string, unknown> = {};
+try {
+  sink = await startSink();
+  if (sink.kind !== 'postfix smtp-sink') {
+    const msg = 'Postfix smtp-sink is not installed: using an smtp-server sink in a child process, and case 1(c) (smtp-source) is skipped.';
+    console.log(`NOTE: ${msg}`);
+    notes.push(msg);
+  }
+  const machine = { ...machineInfo(redis.version), sink: sink.kind };
+  console.log(`${machine.cores} cores (${machine.cpu}), Node ${machine.node}, Nodemailer ${machine.nodemailer}, Redis ${machine.redis}, sink: ${sink.kind}, load ${machine.loadAverageAtStart.join(' ')}`);
+
+  if (want(5)) {
+    console.log('case 5: render');
+    const r = await runRenderCase({ compiles: P.compiles, splices: P.splices, reps: P.reps });
+    raw.render = r;
+    rows.push(
+      { case: '5', measure: 'MJML compile per brief', briefwire: `${num(r.compileMs, 1)} ms`, versus: '', ratio: null, target: 'report', pass: null, limits: LIMITS.compile },
+      { case: '5', measure: 'splice per recipient', briefwire: `${num(r.spliceUs, 1)} µs`, versus: `${num(r.messageBytes)} B message`, ratio: null, target: 'report', pass: null, limits: LIMITS.splice },
+    );
+  }
+
+  if (want(1)) {
+    console.log(`case 1: dispatch throughput, ${P.recipients.toLocaleString('en-US')} recipients, ${WORKERS} workers × ${POOL} connections`);
+    const r = await runDispatchCase(redis, sink, { recipients: P.recipients, naiveSubset: P.naive, reps: P.reps, workers: WORKERS, poolSize: POOL });
+    raw.dispatch = r;
+    const bw = r.medianPerSec.briefwire;
+    const perSec = (n: number | null) => `${num(n)} msg/s`;
+    const ratioRow = (measure: string, other: number | null, min: number, what: string, limits: string): Row => ({
+      case: '1',
+      measure,
+      briefwire: perSec(bw),
+      versus: `${perSec(other)} ${what}`,
+      ratio: other ? bw / other : null,
+      target: `≥ ${min}×`,
+      pass: other ? bw / other >= min : null,
+      limits,
+    });
+    rows.push(
+      ratioRow('vs (b) Nodemailer pool', r.medianPerSec.nodemailer, 2.0, 'sendMail({html,text})', LIMITS.dispatchVsNodemailer),
+      ratioRow('vs (c) smtp-source', r.medianPerSec.smtpSource, 0.6, `C, ${num(r.messageBytes)} B`, LIMITS.dispatchVsSmtpSource),
+      ratioRow('vs (d) MJML per recipient', r.medianPerSec.naive, 20, `(${r.naiveSubset} sent, extrapolated)`, LIMITS.dispatchVsNaive),
+    );
+  }
+
+  if (want(3)) {
+    console.log(`case 3: signup, autocannon ${P.signupSeconds} s × ${P.reps} each`);
+    const r = await runSignupCase(redis, sink, { seconds: P.signupSeconds, reps: P.reps, connections: 20 });
+    raw.signup = r;
+    const ratio = r.briefwire.rps / r.bare.rps;
+    const bad = r.briefwire.non2xx + r.briefwire.errors + r.bare.non2xx + r.bare.errors;
+    if (bad) notes.push(`case 3: ${bad} non-2xx answers or errors during the autocannon runs; the ratio is not trustworthy.`);
+    rows.push({
+      case: '3',
+      measure: 'POST /subscribe req/s (p99)',
+      briefwire: `${num(r.briefwire.rps)} (${num(r.briefwire.p99)} ms)`,
+      versus: `${num(r.bare.rps)} (${num(r.bare.p99)} ms) bare SET`,
+      ratio,
+      target: '≥ 0.5×',
+      pass: ratio >= 0.5 && !bad,
+      limits: LIMITS.signup,
+    });
+  }
+
+  if (want(4)) {
+    console.log(`case 4: lane isolation during a ${P.lanes.toLocaleString('en-US')}-recipient dispatch`);
+    const r = await runLanesCase(redis, { recipients: P.lanes, workers: WORKERS, poolSize: POOL, probeEveryMs: 200, reps: P.lanesReps });
+    raw.lanes = r;
+    rows.push({
+      case: '4',
+      measure: 'confirmation p99 during dispatch',
+      briefwire: `${num(r.p99Ms)} ms`,
+      versus: `p50 ${num(r.p50Ms)} ms, max ${num(r.maxMs)} ms, n=${r.signups}${r.missing ? `, ${r.missing} missing` : ''}`,
+      ratio: null,
+      target: '< 1000 ms',
+      pass: r.p99Ms < 1000,
+      limits: LIMITS.lanes,
+    });
+  }
+
+  if (want(2)) {
+    console.log(`case 2: memory, ${P.memory.toLocaleString('en-US')} subscribers, 1 worker`);
+    const r = await runMemoryCase(redis, sink, { subscribers: P.memory, poolSize: POOL });
+    raw.memory = r;
+    const mb = r.workerPeakRssBytes / 2 ** 20;
+    rows.push(
+      { case: '2', measure: `worker peak RSS, ${num(r.subscribers)} subs`, briefwire: `${num(mb)} MB`, versus: `${num(r.dispatchSeconds, 1)} s total, ${num(r.perSec)} msg/s`, ratio: null, target: '≤ 256 MB', pass: mb <= 256, limits: LIMITS.memory },
+      { case: '2', measure: 'Redis bytes per subscriber', briefwire: `${num(r.redisBytesPerSubscriber)} B`, versus: '', ratio: null, target: 'report', pass: null },
+      { case: '2', measure: 'Redis bytes per ledger entry', briefwire: `${num(r.redisBytesPerLedgerEntry)} B`, versus: `ledger hash alone ${num(r.ledgerHashBytesPerEntry)} B`, ratio: null, target: 'report', pass: null, limits: LIMITS.ledger },
+    );
+  }
+
+  printTable(rows);
+  const files = writeResults({ mode: quick ? 'quick' : 'full', startedAt, machine, rows, notes, raw });
+  console.log(`\nwrote ${files.jsonPath} and ${files.mdPath}`);
+} finally {
+  await sink?.stop();
+  await redis.stop();
+}

@@ -1,0 +1,40 @@
+import { CliError } from '../cliConfig.ts';
+import { CONNECTION_HELP, CONNECTION_OPTIONS, connect, parse, sleep } from './common.ts';
+import { createProgressWriter, type DispatchProgress } from './progressBar.ts';
+
+export const DISPATCH_HELP = `briefwire dispatch status ID [--once] [--interval MS]
+
+Shows a dispatch's progress (sent, failed, suppressed, uncertain, rate, ETA) as a live
+progress bar until it is done, cancelled or failed.
+Exit status: 0 when done, 1 when cancelled or failed (or on an error).
+
+  --once           print the current state once and exit
+  --interval MS    how often to poll (default 1000)
+
+${CONNECTION_HELP}`;
+
+const TERMINAL = new Set(['done', 'cancelled', 'failed']);
+
+export async function dispatchCommand(argv: string[]): Promise<number> {
+  const { values, positionals } = parse(argv, { ...CONNECTION_OPTIONS, once: { type: 'boolean' }, interval: { type: 'string' } });
+  const [sub, id] = positionals;
+  if (values.help || !sub) {
+    console.log(DISPATCH_HELP);
+    return values.help ? 0 : 2;
+  }
+  if (sub !== 'status') throw new CliError('CLI_USAGE', `unknown dispatch command "${sub}"\n\n${DISPATCH_HELP}`, 2);
+  if (!id) throw new CliError('CLI_USAGE', `a dispatch ID is required\n\n${DISPATCH_HELP}`, 2);
+  const interval = values.interval === undefined ? 1000 : Number(values.interval);
+  if (!Number.isInteger(interval) || interval < 100 || interval > 60_000) throw new CliError('CLI_USAGE', '--interval: must be a whole number of milliseconds from 100 to 60000', 2);
+  const api = connect(values);
+  const writer = createProgressWriter(process.stdout);
+  for (;;) {
+    const d = (await (await api('GET', `/api/dispatches/${encodeURIComponent(id)}`)).json()) as DispatchProgress;
+    writer.draw(d);
+    if (values.once || TERMINAL.has(d.status)) {
+      writer.end();
+      return values.once || d.status === 'done' ? 0 : 1;
+    }
+    await sleep(interval);
+  }
+}

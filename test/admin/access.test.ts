@@ -1,0 +1,143 @@
+import { createHash } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readFileSync } from 'node:fs';
+import { createHarness, type Harness } from '../support/harness.ts';
+import { allRoutes, concrete, csrfFrom, signIn } from './support.ts';
+
+const seed = readFileSync(new URL('../fixtures/seed-brief.md', import.meta.url), 'utf8');
+let h: Harness;
+beforeAll(async () => {
+  h = await createHarness();
+});
+afterAll(async () => h?.close());
+
+const form = (fields: Record<string, string>) => new URLSearchParams(fields).toString();
+const FORM = 'application/x-www-form-urlencoded';
+
+describe('without a session or token', () => {
+  it('every /api route answers 401 and every /admin route (queues included) redirects to sign-in', async () => {
+    const routes = allRoutes(h);
+    const admin = routes.filter(([, p]) => p.startsWith('/admin') && p !== '/admin/login');
+    const api = routes.filter(([, p]) => p.startsWith('/api'));
+    // The tree really was read: the UI, Bull Board and the OpenAPI routes are all in it.
+    expect(admin.map(([, p]) => p)).toEqual(expect.arrayContaining(['/admin', '/admin/briefs/:id/dispatch', '/admin/queues', '/admin/queues/api/queues']));
+    expect(api.map(([, p]) => p)).toEqual(expect.arrayContaining(['/api/briefs', '/api/openapi.json', '/api/docs', '/api/audience']));
+    expect(admin.length).toBeGreaterThan(40);
+    for (const [method, path] of api) {
+      const body = method === 'POST' ? { headers: { 'content-type': 'application/json' }, payload: '{}' } : {};
+      const res = await h.app.inject({ method: method as 'GET', url: concrete(path), ...body });
+      expect({ method, path, status: res.statusCode }).toEqual({ method, path, status: 401 });
+      expect(res.json().error.code).toBe('UNAUTHORIZED');
+    }
+    for (const [method, path] of admin) {
+      const res = await h.app.inject({ method: method as 'GET', url: concrete(path), headers: { cookie: 'bw_admin=forged-or-expired-session-id-000000000000000' } });
+      expect({ method, path, status: res.statusCode }).toEqual({ method, path, status: 303 });
+      expect(res.headers.location).toMatch(/^\/admin\/login/);
+    }
+  });
+
+  it('a wrong token does not sign in', async () => {
+    const { res, cookie } = await signIn(h, 'not-the-token');
+    expect(res.statusCode).toBe(401);
+    expect(res.body).toContain('not an editor token');
+    expect(cookie).toBe('');
+  });
+
+  it('the login form itself needs its CSRF token', async () => {
+    const res = await h.app.inject({ method: 'POST', url: '/admin/login', headers: { 'content-type': FORM }, payload: form({ token: 'test-editor-token-0123456789' }) });
+    expect(res.statusCode).toBe(403);
+    expect(res.headers['set-cookie'] ?? '').not.toContain('bw_admin=');
+  });
+});
+
+describe('with a session', () => {
+  it('the cookie is HttpOnly, SameSite=Strict, Secure (https PUBLIC_URL), Path=/admin; the session lives hashed in Redis with a TTL', async () => {
+    const { res, setCookie, cookie } = await signIn(h);
+    expect(res.statusCode).toBe(303);
+    expect(setCookie).toMatch(/; HttpOnly/);
+    expect(setCookie).toMatch(/; SameSite=Strict/);
+    expect(setCookie).toMatch(/; Secure/);
+    expect(setCookie).toMatch(/; Path=\/admin(;|$)/);
+    const id = cookie.slice('bw_admin='.length);
+    const key = `${h.prefix}:admin-session:${createHash('sha256').update(id).digest('hex')}`;
+    const ttl = await h.services.redis.ttl(key);
+    expect(ttl).toBeGreaterThan(11 * 3600);
+    expect(ttl).toBeLessThanOrEqual(12 * 3600);
+    expect(await h.services.redis.keys(`${h.prefix}:admin-session:${id}`)).toEqual([]);
+  });
+
+  it('a form post without the CSRF token, or with another session\'s, is refused with 403 and changes nothing', async () => {
+    const a = await signIn(h);
+    const b = await signIn(h);
+    const before = (await h.services.briefs.list({ limit: 100 })).length;
+    const missing = await h.app.inject({ method: 'POST', url: '/admin/briefs', headers: { cookie: a.cookie, 'content-type': FORM }, payload: form({ markdown: seed }) });
+    expect(missing.statusCode).toBe(403);
+    expect(missing.body).toContain('CSRF_INVALID');
+    const foreign = await h.app.inject({ method: 'POST', url: '/admin/briefs', headers: { cookie: a.cookie, 'content-type': FORM }, payload: form({ markdown: seed, _csrf: b.csrf }) });
+    expect(foreign.statusCode).toBe(403);
+    const logout = await h.app.inject({ method: 'POST', url: '/admin/logout', headers: { cookie: a.cookie, 'content-type': FORM }, payload: '' });
+    expect(logout.statusCode).toBe(403);
+    expect((await h.services.briefs.list({ limit: 100 })).length).toBe(before);
+
+    const ok = await h.app.inject({ method: 'POST', url: '/admin/briefs', headers: { cookie: a.cookie, 'content-type': FORM }, payload: form({ markdown: seed, _csrf: a.csrf }) });
+    expect(ok.statusCode).toBe(303);
+    expect(ok.headers.location).toMatch(/^\/admin\/briefs\/b\d+$/);
+    expect((await h.services.briefs.list({ limit: 100 })).length).toBe(before + 1);
+  });
+
+  it('a Markdown brief with errors comes back with the errors beside the field and the text kept', async () => {
+    const a = await signIn(h);
+    const bad = seed.replace('publishedAt: 2024-05-30', 'publishedAt: 2024-02-31').replace('  - Conflict\n', '  - Atlantis\n');
+    const res = await h.app.inject({ method: 'POST', url: '/admin/briefs', headers: { cookie: a.cookie, 'content-type': FORM }, payload: form({ markdown: bad, _csrf: a.csrf }) });
+    expect(res.statusCode).toBe(400);
+    const errors = /<div id="markdown-errors">([\s\S]*?)<\/div>/.exec(res.body)?.[1] ?? '';
+    expect(errors).toContain('publishedAt: must be a real date');
+    expect(errors).toContain('topics.0');
+    expect(res.body).toContain('2024-02-31');
+  });
+
+  it('sign-out ends the session: the old cookie redirects to sign-in again', async () => {
+    const a = await signIn(h);
+    expect((await h.app.inject({ url: '/admin/subscribers', headers: { cookie: a.cookie } })).statusCode).toBe(200);
+    const out = await h.app.inject({ method: 'POST', url: '/admin/logout', headers: { cookie: a.cookie, 'content-type': FORM }, payload: form({ _csrf: a.csrf }) });
+    expect(out.statusCode).toBe(303);
+    const after = await h.app.inject({ url: '/admin/subscribers', headers: { cookie: a.cookie } });
+    expect(after.statusCode).toBe(303);
+    expect(after.headers.location).toBe('/admin/login?next=%2Fadmin%2Fsubscribers');
+  });
+
+  it('the queue dashboard and the API docs open for a signed-in editor', async () => {
+    const a = await signIn(h);
+    const board = await h.app.inject({ url: '/admin/queues', headers: { cookie: a.cookie } });
+    expect(board.statusCode).toBe(200);
+    expect(board.body).toContain('__UI_CONFIG__');
+    const queues = await h.app.inject({ url: '/admin/queues/api/queues', headers: { cookie: a.cookie } });
+    expect(queues.statusCode).toBe(200);
+    expect(queues.json().queues.map((q: { name: string }) => q.name)).toEqual(expect.arrayContaining(h.services.queues.all().map((q) => q.name)));
+    const docs = await h.app.inject({ url: '/admin/api-docs', headers: { cookie: a.cookie } });
+    expect(docs.body).toContain('POST /api/briefs/{id}/dispatches');
+    expect(csrfFrom(docs.body)).toBe(a.csrf);
+  });
+});
+
+describe('OpenAPI', () => {
+  it('documents every editor route with zod-generated schemas', async () => {
+    const res = await h.app.inject({ url: '/api/openapi.json', headers: h.auth });
+    expect(res.statusCode).toBe(200);
+    const doc = res.json();
+    expect(doc.openapi).toBe('3.1.0');
+    const ops = Object.entries(doc.paths as Record<string, object>).flatMap(([p, m]) => Object.keys(m).map((x) => `${x.toUpperCase()} ${p}`));
+    for (const op of [
+      'POST /api/briefs', 'GET /api/briefs', 'GET /api/briefs/{id}', 'GET /api/briefs/{id}/preview', 'POST /api/briefs/{id}/test',
+      'POST /api/briefs/{id}/dispatches', 'GET /api/dispatches/{id}', 'POST /api/dispatches/{id}/pause', 'POST /api/dispatches/{id}/resume',
+      'POST /api/dispatches/{id}/cancel', 'POST /api/dispatches/{id}/retry-failed', 'GET /api/audience', 'GET /api/subscribers',
+      'GET /api/subscribers.csv', 'POST /api/subscribers/import', 'DELETE /api/subscribers/{id}',
+    ]) expect(ops).toContain(op);
+    expect(doc.components.schemas.Brief.required).toEqual(expect.arrayContaining(['title', 'publishedAt', 'topics', 'intro', 'sections']));
+    expect(doc.components.schemas.Brief.properties.topics.items.enum).toEqual(h.config.topics);
+    expect(doc.components.schemas.Dispatch.properties.status.enum).toContain('sending');
+    const page = await h.app.inject({ url: '/api/docs', headers: h.auth });
+    expect(page.headers['content-type']).toContain('text/html');
+    expect(page.body).toContain('GET /api/dispatches/{id}');
+  });
+});
