@@ -1,4 +1,3 @@
-import { runProcess } from './run.ts';
 import { CliError } from './cliConfig.ts';
 import { briefCommand } from './commands/brief.ts';
 import { dispatchCommand } from './commands/dispatch.ts';
@@ -44,7 +43,8 @@ switch (command) {
   case 'api':
   case 'worker':
     if (wantsHelp) console.log(PROCESS_HELP[command]);
-    else await runProcess(command);
+    // Loaded only here: the API client commands start fast without the server's dependencies.
+    else await (await import('./run.ts')).runProcess(command);
     break;
   case 'brief':
     await api(briefCommand);

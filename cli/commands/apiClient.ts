@@ -28,7 +28,8 @@ export function createApiClient(config: CliConfig) {
         signal: AbortSignal.timeout(30_000),
       });
     } catch (e) {
-      const cause = (e as { cause?: { code?: string } }).cause?.code ?? (e as Error).name;
+      const c = (e as { cause?: { code?: string; message?: string; errors?: { code?: string }[] } }).cause;
+      const cause = c?.code ?? c?.errors?.[0]?.code ?? c?.message ?? (e as Error).message;
       throw new CliError('API_UNREACHABLE', `cannot reach the API at ${config.url} (${cause})`);
     }
     if (res.ok) return res;

@@ -25,6 +25,8 @@ export interface SmtpBehaviour {
   onRcpt?(address: string, attempt: number): Reply;
   onData?(envelopeTo: string[], attempt: number): Reply | 'drop';
   auth?: { user: string; pass: string };
+  /** Keep the raw bytes only (no mailparser): for volume tests where parsing would be the bottleneck. `parsed` is then empty. */
+  skipParse?: boolean;
 }
 
 /**
@@ -79,7 +81,7 @@ export async function startSmtpServer(behaviour: SmtpBehaviour = {}) {
         }
         if (r) return cb(fail(r));
         const raw = Buffer.concat(chunks).toString('utf8');
-        received.push({ from: session.envelope.mailFrom ? (session.envelope.mailFrom as SMTPServerAddress).address : '', to, raw, parsed: await simpleParser(raw) });
+        received.push({ from: session.envelope.mailFrom ? (session.envelope.mailFrom as SMTPServerAddress).address : '', to, raw, parsed: behaviour.skipParse ? ({} as ParsedMail) : await simpleParser(raw) });
         cb(null);
         waiters.splice(0).forEach((w) => w());
       });
