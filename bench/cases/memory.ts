@@ -10,7 +10,7 @@ import { benchEnv, benchPrefix, dispatchMs, startStack } from '../lib/stack.ts';
  * measured on its own with MEMORY USAGE, since the dispatch delta includes
  * the completed deliver jobs BullMQ keeps).
  */
-export async function runMemoryCase(redis: PrivateRedis, sink: Sink, o: { subscribers: number; poolSize: number }) {
+export async function runMemoryCase(redis: PrivateRedis, sink: Sink, o: { subscribers: number; poolSize: number; env?: Record<string, string> }) {
   const prefix = benchPrefix();
   const before = await redis.usedMemory();
   const seedStart = performance.now();
@@ -19,9 +19,10 @@ export async function runMemoryCase(redis: PrivateRedis, sink: Sink, o: { subscr
   const afterSeed = await redis.usedMemory();
   console.log(`  case 2: seeded ${o.subscribers.toLocaleString('en-US')} subscribers in ${(seedMs / 1000).toFixed(1)} s`);
 
-  const stack = await startStack(benchEnv(redis.url, prefix, sink.url, { SMTP_POOL_SIZE: String(o.poolSize) }), { workers: 1 });
+  const stack = await startStack(benchEnv(redis.url, prefix, sink.url, { SMTP_POOL_SIZE: String(o.poolSize), ...o.env }), { workers: 1 });
   const worker = stack.workers[0]!.child.pid!;
   try {
+    const baselineRss = peakRss(worker);
     const briefId = await stack.createBrief();
     const beforeDispatch = await redis.usedMemory();
     const { id, t0 } = await stack.dispatch(briefId);
@@ -29,7 +30,7 @@ export async function runMemoryCase(redis: PrivateRedis, sink: Sink, o: { subscr
     const d = await stack.waitDone(id, Math.max(600_000, o.subscribers * 5), (p) => {
       if (Date.now() - lastLog > 15_000) {
         lastLog = Date.now();
-        console.log(`  case 2: ${p.sent?.toLocaleString('en-US')} sent, ${p.ratePerSecond}/s, worker peak RSS ${(peakRss(worker) / 2 ** 20).toFixed(0)} MB`);
+        console.log(`  case 2: ${p.sent?.toLocaleString('en-US')} sent, worker peak RSS ${(peakRss(worker) / 2 ** 20).toFixed(0)} MB (${(baselineRss / 2 ** 20).toFixed(0)} MB idle after start)`);
       }
     });
     const rss = peakRss(worker);
@@ -44,6 +45,7 @@ export async function runMemoryCase(redis: PrivateRedis, sink: Sink, o: { subscr
       dispatchSeconds: ms / 1000,
       perSec: (o.subscribers * 1000) / ms,
       workerPeakRssBytes: rss,
+      workerStartupPeakRssBytes: baselineRss,
       redisBytesPerSubscriber: (afterSeed - before) / o.subscribers,
       redisBytesPerLedgerEntry: (afterDispatch - beforeDispatch) / o.subscribers,
       ledgerHashBytesPerEntry: ledgerBytes / o.subscribers,

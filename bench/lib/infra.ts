@@ -114,7 +114,9 @@ export interface Sink {
 export async function startSink(opts: { prefer?: 'postfix' | 'node'; watch?: string } = {}): Promise<Sink> {
   const port = await freePort();
   if ((opts.prefer ?? 'postfix') === 'postfix' && existsSync(SMTP_SINK)) {
-    const child = spawn(SMTP_SINK, ['-u', 'nobody', `127.0.0.1:${port}`, '1000'], { stdio: 'ignore' });
+    // smtp-sink refuses to run as root unless told which user to become.
+    const user = process.getuid?.() === 0 ? ['-u', 'nobody'] : [];
+    const child = spawn(SMTP_SINK, [...user, `127.0.0.1:${port}`, '1000'], { stdio: 'ignore' });
     await waitForPort(port);
     return {
       url: `smtp://127.0.0.1:${port}`,

@@ -15,6 +15,15 @@ export interface Row {
   limits?: string;
 }
 
+const METHOD = [
+  'Everything runs on this machine in one process tree: a private `redis-server` on a free port (`--save "" --appendonly no`), the SMTP sink, briefwire as real `api` and `worker` processes (`node bin/briefwire.js`), and the comparisons in the bench process itself.',
+  'Case 1: subscribers are seeded straight into Redis; each repetition creates a new brief and times `POST /api/briefs/:id/dispatches` to the dispatch\'s `finishedAt` (2 worker processes × SMTP_POOL_SIZE 5). (b) uses one Nodemailer pool with the same 10 connections and 20 sends in flight; (c) `smtp-source -d -s 10 -l <briefwire message bytes>`; (d) compiles the brief with MJML for every recipient, on a subset, and extrapolates. The four run one after another within each repetition; medians of the repetitions are reported.',
+  'Case 2: one worker process; peak RSS is VmHWM from /proc; Redis bytes are INFO `used_memory` deltas around the seed and around the dispatch.',
+  'Case 3: autocannon (20 connections) against `POST /subscribe` of an `api` process (rate limits raised, a new address per request, no workers) and against a bare Fastify route doing one `SET` in its own process, alternating.',
+  'Case 4: an smtp-server sink in a child process timestamps each confirmation; a signup is posted every 200 ms while the dispatch is sending.',
+  'Profiles: `npm run bench -- --cpu-prof [--only 1]` writes V8 CPU profiles of every briefwire process to `bench/results/profiles/`; `npx tsx bench/profileSummary.ts <file>` lists self and inclusive time.',
+];
+
 const BENCH_DIR = fileURLToPath(new URL('../', import.meta.url));
 
 export const num = (n: number | null | undefined, digits = 0) =>
@@ -62,6 +71,10 @@ export function writeResults(results: { mode: string; startedAt: string; machine
     ...results.rows.filter((r) => r.limits).map((r) => `- **${r.case} ${r.measure}**: ${r.limits}`),
     '',
     ...(results.notes.length ? ['## Notes', '', ...results.notes.map((n) => `- ${n}`), ''] : []),
+    '## How it measures',
+    '',
+    ...METHOD.map((m) => `- ${m}`),
+    '',
   ].join('\n');
   writeFileSync(`${BENCH_DIR}RESULTS.md`, md);
   return { jsonPath, mdPath: `${BENCH_DIR}RESULTS.md` };

@@ -56,7 +56,8 @@ export function createBriefStore(redis: RedisClient, keys: Keyspace, _config: Co
   return {
     async create(brief, source) {
       const id = `b${await redis.incr(keys.briefSeq)}`;
-      const slug = (await redis.eval(RESERVE_SLUG, 0, keys.prefix, slugFor(brief), id)) as string;
+      // KEYS[1] (the prefix) only routes the script to its slot's node on Redis Cluster; ARGV is unchanged.
+      const slug = (await redis.eval(RESERVE_SLUG, 1, keys.prefix, keys.prefix, slugFor(brief), id)) as string;
       const stored: StoredBrief = { id, slug, version: 1, source, createdAt: new Date().toISOString(), brief: { ...brief, slug } };
       await redis
         .multi()

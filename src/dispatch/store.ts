@@ -72,7 +72,7 @@ return n
 
 export function createDispatchStore(redis: RedisClient, keys: Keyspace): DispatchStore {
   const p = keys.prefix;
-  const runScript = scriptRunner(redis);
+  const runScript = scriptRunner(redis, p);
   const run = (script: string, ...args: (string | number)[]) => runScript(script, p, ...args);
   const valid = (id: string) => typeof id === 'string' && /^d[0-9]{1,15}$/.test(id);
 

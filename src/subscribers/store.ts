@@ -57,7 +57,7 @@ function toSubscriber(h: Record<string, string>): Subscriber | null {
 
 export function createSubscriberStore(redis: RedisClient, keys: Keyspace): SubscriberStore {
   const p = keys.prefix;
-  const runScript = scriptRunner(redis);
+  const runScript = scriptRunner(redis, p);
   const evalLua = (script: string, ...args: (string | number)[]) => runScript(script, p, ...args);
 
   const getMany = async (ids: readonly string[]) => {

@@ -61,6 +61,10 @@ export function createLinkTokens(secretKey: string): LinkTokens {
       const m = LINK_TOKEN.exec(token);
       if (!m) return null;
       const given = Buffer.from(m[2]!, 'base64url');
+      // 22 base64url characters carry 132 bits for a 128-bit MAC: the last one's
+      // spare bits are ignored by the decoder, so several spellings decode alike.
+      // Only the canonical one is the token we issued; a tampered spelling is refused.
+      if (given.toString('base64url') !== m[2]) return null;
       const expected = mac(m[1]!);
       // Lengths are equal by the pattern; timingSafeEqual throws otherwise.
       if (given.length !== expected.length || !timingSafeEqual(given, expected)) return null;

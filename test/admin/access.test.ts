@@ -106,6 +106,22 @@ describe('with a session', () => {
     expect(after.headers.location).toBe('/admin/login?next=%2Fadmin%2Fsubscribers');
   });
 
+  it('the subscribers page imports CSV (consent column kept), filters by status and address, and exports', async () => {
+    const a = await signIn(h);
+    const csv = 'email,name,topics,consent\nadmin-csv@example.org,Ann,Ukraine,met at conference 2024-05-01\nbroken,,,\n';
+    const res = await h.app.inject({ method: 'POST', url: '/admin/subscribers/import', headers: { cookie: a.cookie, 'content-type': FORM }, payload: form({ csv, active: '1', _csrf: a.csrf }) });
+    expect(res.statusCode).toBe(200);
+    expect(res.body).toContain('Imported 1, updated 0, skipped 0, 1 row(s) refused');
+    expect(res.body).toContain('line 3:');
+    const list = await h.app.inject({ url: '/admin/subscribers?status=active&q=admin-csv', headers: { cookie: a.cookie } });
+    expect(/<table id="subscribers">[\s\S]*admin-csv@example\.org[\s\S]*active/.test(list.body)).toBe(true);
+    const none = await h.app.inject({ url: '/admin/subscribers?status=pending&q=admin-csv', headers: { cookie: a.cookie } });
+    expect(none.body).not.toContain('admin-csv@example.org');
+    const out = await h.app.inject({ url: '/admin/subscribers.csv?status=active', headers: { cookie: a.cookie } });
+    expect(out.headers['content-type']).toContain('text/csv');
+    expect(out.body).toMatch(/admin-csv@example\.org,Ann,Ukraine,.*met at conference 2024-05-01.*,active/);
+  });
+
   it('the queue dashboard and the API docs open for a signed-in editor', async () => {
     const a = await signIn(h);
     const board = await h.app.inject({ url: '/admin/queues', headers: { cookie: a.cookie } });

@@ -82,23 +82,21 @@ describe('/readyz', () => {
   const startRedis = async () => {
     const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
     const probe = new Redis({ port, host: '127.0.0.1', lazyConnect: true, retryStrategy: () => 50, maxRetriesPerRequest: 0 });
+    probe.on('error', () => {});
     await until(() => probe.ping().catch(() => 'down'), (v) => v === 'PONG', 10_000, 'private redis-server');
     probe.disconnect();
     return child;
   };
   const stopRedis = async (child: ChildProcess | undefined) => {
-    if (!child || child.exitCode !== null) return;
+    // A killed child has a signalCode and no exitCode.
+    if (!child || child.exitCode !== null || child.signalCode !== null) return;
     const exited = new Promise((r) => child.once('exit', r));
     child.kill('SIGKILL');
     await exited;
   };
 
   afterAll(async () => {
-    // Bring Redis back so the harness can close its connections cleanly, then stop it for good.
-    if (h) {
-      if (!redis || redis.exitCode !== null) redis = await startRedis();
-      await h.close();
-    }
+    await h?.close();
     await stopRedis(redis);
   });
 

@@ -30,8 +30,6 @@ describe('kill -9 the worker five times during a 5,000-recipient dispatch', () =
       procs.push(p);
       return p;
     };
-    const t0 = Date.now();
-    console.log('[chaos-debug] subscribers added');
     let worker = start();
     const brief = await createBrief(h, { title: 'Five kills' });
     const id = (await dispatch(h, brief.id)).json().id as string;
@@ -42,15 +40,12 @@ describe('kill -9 the worker five times during a 5,000-recipient dispatch', () =
     for (const point of points) {
       const d = await waitForStatus(h, id, (x) => x.sent + x.uncertain + x.failed >= point || x.status === 'done', 120_000);
       if (d.status === 'done') break;
-      console.log('[chaos-debug] kill at', Date.now() - t0, d.sent, d.uncertain);
       worker.child.kill('SIGKILL');
       await worker.exited;
       killedAt.push(d.sent + d.uncertain);
       worker = start();
     }
-    console.log('[chaos-debug] kills done', Date.now() - t0);
     const done = await waitForStatus(h, id, 'done', 120_000);
-    console.log('[chaos-debug] done', Date.now() - t0, JSON.stringify(done));
     const final = await status(h, id);
 
     const counts = countByRecipient(h);

@@ -23,6 +23,7 @@ async function waitForPing(port: number, timeoutMs = 10_000): Promise<void> {
   const end = Date.now() + timeoutMs;
   for (;;) {
     const r = new Redis({ port, host: '127.0.0.1', lazyConnect: true, retryStrategy: () => null, maxRetriesPerRequest: 0 });
+    r.on('error', () => undefined);
     try {
       await r.connect();
       // A server still loading its AOF answers LOADING: not ready yet.
