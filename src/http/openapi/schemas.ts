@@ -2,10 +2,11 @@ import { z } from 'zod';
 import { briefSchema } from '../../briefs/model.ts';
 import { DISPATCH_STATUSES } from '../../dispatch/model.ts';
 import { SUBSCRIBER_STATUSES } from '../../subscribers/model.ts';
+import { dispatchCreateSchema, testSendSchema } from '../requestSchemas.ts';
 
 /**
  * The editor API's shapes as zod schemas, for the OpenAPI document. Request
- * bodies mirror the validators in src/http/routes/ (briefs.ts, dispatches.ts);
+ * bodies are the very schemas the routes validate with (../requestSchemas.ts);
  * the brief itself is the real `briefSchema`.
  */
 export function apiSchemas(topics: readonly string[]) {
@@ -68,13 +69,9 @@ export function apiSchemas(topics: readonly string[]) {
       dispatch: z.object({ id: z.string(), status: dispatchStatus }).nullable(),
     }),
     StoredBrief: z.object({ id: z.string(), slug: z.string(), version: z.number().int(), source: z.string(), createdAt: z.string(), brief: z.unknown() }),
-    TestSend: z.strictObject({ to: z.array(z.email()).min(1).max(10) }),
+    TestSend: testSendSchema,
     Queued: z.object({ status: z.literal('queued'), id: z.string() }),
-    DispatchCreate: z.strictObject({
-      topics: z.array(topic).max(100).optional().meta({ description: "Audience topics; empty or absent means the brief's topics" }),
-      at: z.iso.datetime({ offset: true }).optional().meta({ description: 'Send later, at this time' }),
-      force: z.boolean().optional().meta({ description: 'Send again although this brief was dispatched before' }),
-    }),
+    DispatchCreate: dispatchCreateSchema(topics),
     DispatchCreated: z.object({ id: z.string() }),
     Dispatch: dispatch,
     RetryFailed: z.object({ requeued: z.number().int() }),

@@ -1,5 +1,4 @@
 import type { FastifyPluginAsync } from 'fastify';
-import { z } from 'zod';
 import type { Services } from '../../services.ts';
 import { validateBrief } from '../../briefs/model.ts';
 import { parseMarkdownBrief } from '../../briefs/markdown.ts';
@@ -8,6 +7,7 @@ import { personalize, prepareCompiled } from '../../briefs/personalize.ts';
 import { normalizeAddress } from '../../subscribers/address.ts';
 import { createEditorAuth } from '../editorAuth.ts';
 import { badRequest, HttpError, notFound } from '../errors.ts';
+import { testSendSchema } from '../requestSchemas.ts';
 
 /** Editor API for briefs: create (JSON or Markdown), list, read, preview, test-send. */
 const briefRoutes: FastifyPluginAsync<{ services: Services }> = async (app, { services: s }) => {
@@ -80,9 +80,8 @@ const briefRoutes: FastifyPluginAsync<{ services: Services }> = async (app, { se
     return reply.type('text/html; charset=utf-8').send(email.html);
   });
 
-  const testBody = z.object({ to: z.array(z.string().max(320)).min(1).max(10) });
   app.post<{ Params: { id: string } }>('/api/briefs/:id/test', async (req, reply) => {
-    const parsed = testBody.safeParse(req.body);
+    const parsed = testSendSchema.safeParse(req.body);
     if (!parsed.success) throw badRequest(parsed.error.issues.map((i) => ({ field: i.path.join('.') || 'to', message: i.message })));
     const to: string[] = [];
     parsed.data.to.forEach((addr, i) => {

@@ -1,10 +1,10 @@
 import type { FastifyPluginAsync } from 'fastify';
-import { z } from 'zod';
 import type { Services } from '../../services.ts';
 import { DispatchError } from '../../dispatch/control.ts';
 import type { Dispatch } from '../../dispatch/model.ts';
 import { createEditorAuth } from '../editorAuth.ts';
 import { badRequest, HttpError } from '../errors.ts';
+import { dispatchCreateSchema, topicListSchema } from '../requestSchemas.ts';
 
 /** Progress as editors and the CLI see it, with rate and ETA derived from the counters. */
 export function dispatchView(d: Dispatch) {
@@ -34,12 +34,8 @@ function toHttp(e: unknown): never {
 
 const dispatchRoutes: FastifyPluginAsync<{ services: Services }> = async (app, { services: s }) => {
   app.addHook('preHandler', createEditorAuth(s.config.editorTokens).preHandler);
-  const topicsSchema = z.array(z.enum(s.config.topics as [string, ...string[]], { error: 'is not a known topic' })).max(100);
-  const createBody = z.strictObject({
-    topics: topicsSchema.optional(),
-    at: z.iso.datetime({ offset: true }).optional(),
-    force: z.boolean().optional(),
-  });
+  const topicsSchema = topicListSchema(s.config.topics);
+  const createBody = dispatchCreateSchema(s.config.topics);
 
   app.post<{ Params: { id: string } }>('/api/briefs/:id/dispatches', async (req, reply) => {
     const parsed = createBody.safeParse(req.body ?? {});
