@@ -10,7 +10,7 @@ import { runLanesCase } from './cases/lanes.ts';
 import { runRenderCase } from './cases/render.ts';
 
 /**
- * `npm run bench [-- --quick] [-- --only 1,3]`: the five cases of issue 7 on a
+ * `npm run bench [-- --quick] [--only 1,3] [--cpu-prof]`: the five cases of issue 7 on a
  * private Redis and a local SMTP sink, comparisons interleaved per
  * repetition, medians reported. Not part of `npm test`.
  */
@@ -39,17 +39,30 @@ let sink: Sink | undefined;
 const rows: Row[] = [];
 const notes: string[] = [];
 const raw: Record<string, unknown> = {};
+/** One case failing (a product bug, a process that did not start) is reported, and the others still run. */
+async function guarded(n: number, name: string, body: () => Promise<void>) {
+  if (!want(n)) return;
+  try {
+    await body();
+  } catch (e) {
+    const msg = (e as Error).message.split('\n').slice(0, 8).join(' | ');
+    console.error(`case ${n} (${name}) failed: ${msg}`);
+    rows.push({ case: String(n), measure: name, briefwire: 'ERROR', versus: '', ratio: null, target: '', pass: false });
+    notes.push(`case ${n} (${name}) did not complete: ${msg}`);
+  }
+}
 try {
-  sink = await startSink();
-  if (sink.kind !== 'postfix smtp-sink') {
+  const mainSink = await startSink();
+  sink = mainSink;
+  if (mainSink.kind !== 'postfix smtp-sink') {
     const msg = 'Postfix smtp-sink is not installed: using an smtp-server sink in a child process, and case 1(c) (smtp-source) is skipped.';
     console.log(`NOTE: ${msg}`);
     notes.push(msg);
   }
-  const machine = { ...machineInfo(redis.version), sink: sink.kind };
-  console.log(`${machine.cores} cores (${machine.cpu}), Node ${machine.node}, Nodemailer ${machine.nodemailer}, Redis ${machine.redis}, sink: ${sink.kind}, load ${machine.loadAverageAtStart.join(' ')}`);
+  const machine = { ...machineInfo(redis.version), sink: mainSink.kind };
+  console.log(`${machine.cores} cores (${machine.cpu}), Node ${machine.node}, Nodemailer ${machine.nodemailer}, Redis ${machine.redis}, sink: ${mainSink.kind}, load ${machine.loadAverageAtStart.join(' ')}`);
 
-  if (want(5)) {
+  await guarded(5, 'render', async () => {
     console.log('case 5: render');
     const r = await runRenderCase({ compiles: P.compiles, splices: P.splices, reps: P.reps });
     raw.render = r;
@@ -57,11 +70,11 @@ try {
       { case: '5', measure: 'MJML compile per brief', briefwire: `${num(r.compileMs, 1)} ms`, versus: '', ratio: null, target: 'report', pass: null, limits: LIMITS.compile },
       { case: '5', measure: 'splice per recipient', briefwire: `${num(r.spliceUs, 1)} µs`, versus: `${num(r.messageBytes)} B message`, ratio: null, target: 'report', pass: null, limits: LIMITS.splice },
     );
-  }
+  });
 
-  if (want(1)) {
+  await guarded(1, 'dispatch throughput', async () => {
     console.log(`case 1: dispatch throughput, ${P.recipients.toLocaleString('en-US')} recipients, ${WORKERS} workers × ${POOL} connections`);
-    const r = await runDispatchCase(redis, sink, { recipients: P.recipients, naiveSubset: P.naive, reps: P.reps, workers: WORKERS, poolSize: POOL });
+    const r = await runDispatchCase(redis, mainSink, { recipients: P.recipients, naiveSubset: P.naive, reps: P.reps, workers: WORKERS, poolSize: POOL });
     raw.dispatch = r;
     const bw = r.medianPerSec.briefwire;
     const perSec = (n: number | null) => `${num(n)} msg/s`;
@@ -80,11 +93,11 @@ try {
       ratioRow('vs (c) smtp-source', r.medianPerSec.smtpSource, 0.6, `C, ${num(r.messageBytes)} B`, LIMITS.dispatchVsSmtpSource),
       ratioRow('vs (d) MJML per recipient', r.medianPerSec.naive, 20, `(${r.naiveSubset} sent, extrapolated)`, LIMITS.dispatchVsNaive),
     );
-  }
+  });
 
-  if (want(3)) {
+  await guarded(3, 'signup', async () => {
     console.log(`case 3: signup, autocannon ${P.signupSeconds} s × ${P.reps} each`);
-    const r = await runSignupCase(redis, sink, { seconds: P.signupSeconds, reps: P.reps, connections: 20 });
+    const r = await runSignupCase(redis, mainSink, { seconds: P.signupSeconds, reps: P.reps, connections: 20 });
     raw.signup = r;
     const ratio = r.briefwire.rps / r.bare.rps;
     const bad = r.briefwire.non2xx + r.briefwire.errors + r.bare.non2xx + r.bare.errors;
@@ -99,9 +112,9 @@ try {
       pass: ratio >= 0.5 && !bad,
       limits: LIMITS.signup,
     });
-  }
+  });
 
-  if (want(4)) {
+  await guarded(4, 'lane isolation', async () => {
     console.log(`case 4: lane isolation during a ${P.lanes.toLocaleString('en-US')}-recipient dispatch`);
     const r = await runLanesCase(redis, { recipients: P.lanes, workers: WORKERS, poolSize: POOL, probeEveryMs: 200, reps: P.lanesReps });
     raw.lanes = r;
@@ -115,11 +128,11 @@ try {
       pass: r.p99Ms < 1000,
       limits: LIMITS.lanes,
     });
-  }
+  });
 
-  if (want(2)) {
+  await guarded(2, 'memory at scale', async () => {
     console.log(`case 2: memory, ${P.memory.toLocaleString('en-US')} subscribers, 1 worker`);
-    const r = await runMemoryCase(redis, sink, { subscribers: P.memory, poolSize: POOL });
+    const r = await runMemoryCase(redis, mainSink, { subscribers: P.memory, poolSize: POOL });
     raw.memory = r;
     const mb = r.workerPeakRssBytes / 2 ** 20;
     rows.push(
@@ -127,7 +140,7 @@ try {
       { case: '2', measure: 'Redis bytes per subscriber', briefwire: `${num(r.redisBytesPerSubscriber)} B`, versus: '', ratio: null, target: 'report', pass: null },
       { case: '2', measure: 'Redis bytes per ledger entry', briefwire: `${num(r.redisBytesPerLedgerEntry)} B`, versus: `ledger hash alone ${num(r.ledgerHashBytesPerEntry)} B`, ratio: null, target: 'report', pass: null, limits: LIMITS.ledger },
     );
-  }
+  });
 
   printTable(rows);
   const files = writeResults({ mode: quick ? 'quick' : 'full', startedAt, machine, rows, notes, raw });

@@ -87,17 +87,22 @@ export async function startStack(env: Record<string, string>, opts: { workers: n
     return { status: res.status, json };
   };
 
-  if (api) {
-    for (let i = 0; ; i++) {
-      const up = await fetch(`${apiUrl}/healthz`).then((r) => r.ok, () => false);
-      if (up) break;
-      if (api.child.exitCode !== null || i > 300) throw new Error(`briefwire api did not start:\n${api.output()}`);
-      await sleep(100);
+  try {
+    if (api) {
+      for (let i = 0; ; i++) {
+        const up = await fetch(`${apiUrl}/healthz`).then((r) => r.ok, () => false);
+        if (up) break;
+        if (api.child.exitCode !== null || i > 300) throw new Error(`briefwire api did not start:\n${api.output()}`);
+        await sleep(100);
+      }
     }
+    // Workers log "briefwire workers running" at info; at LOG_LEVEL=warn we give them a moment instead.
+    await sleep(opts.workers ? 1500 : 0);
+    for (const w of workers) if (w.child.exitCode !== null) throw new Error(`briefwire worker exited:\n${w.output()}`);
+  } catch (e) {
+    await stopAll([...workers, ...(api ? [api] : [])]);
+    throw e;
   }
-  // Workers log "briefwire workers running" at info; at LOG_LEVEL=warn we give them a moment instead.
-  await sleep(opts.workers ? 1500 : 0);
-  for (const w of workers) if (w.child.exitCode !== null) throw new Error(`briefwire worker exited:\n${w.output()}`);
 
   let briefs = 0;
   return {
