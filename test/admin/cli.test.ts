@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createHarness, EDITOR_TOKEN, type Harness } from '../support/harness.ts';
+import { createHarness, EDITOR_TOKEN, type Harness, importActive } from '../support/harness.ts';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const seedPath = fileURLToPath(new URL('../fixtures/seed-brief.md', import.meta.url));
@@ -32,13 +32,7 @@ function cli(args: string[], extraEnv: NodeJS.ProcessEnv = {}): Promise<{ code: 
 describe('briefwire CLI against a running app', () => {
   it('brief add --dispatch, then dispatch status draws progress until done', async () => {
     for (const email of ['cli-a@example.org', 'cli-b@example.org']) {
-      await h.services.subscribers.importRow({
-        email,
-        name: '',
-        topics: [],
-        status: 'active',
-        event: { type: 'signup', at: new Date().toISOString(), ip: '127.0.0.1', userAgent: 'test', consentVersion: 'v1', source: 'import' },
-      });
+      await importActive(h, email);
     }
     const add = await cli(['brief', 'add', seedPath, '--dispatch']);
     expect(add.stderr).toBe('');

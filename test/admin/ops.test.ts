@@ -3,7 +3,7 @@ import { createServer, type AddressInfo } from 'node:net';
 import { readFileSync } from 'node:fs';
 import { Redis } from 'ioredis';
 import { afterAll, describe, expect, it } from 'vitest';
-import { createHarness, until, type Harness } from '../support/harness.ts';
+import { createHarness, until, type Harness, importActive } from '../support/harness.ts';
 
 const seed = readFileSync(new URL('../fixtures/seed-brief.md', import.meta.url), 'utf8');
 
@@ -41,13 +41,7 @@ describe('/metrics', () => {
     const before = parsePrometheus((await h.app.inject({ url: '/metrics' })).body);
     const sentBefore = before.get('briefwire_emails_total{lane="bulk",outcome="sent"}') ?? 0;
     for (const email of ['m1@example.org', 'm2@example.org']) {
-      await h.services.subscribers.importRow({
-        email,
-        name: '',
-        topics: [],
-        status: 'active',
-        event: { type: 'signup', at: new Date().toISOString(), ip: '127.0.0.1', userAgent: 'test', consentVersion: 'v1', source: 'import' },
-      });
+      await importActive(h, email);
     }
     const brief = await h.app.inject({ method: 'POST', url: '/api/briefs', headers: { ...h.auth, 'content-type': 'text/markdown' }, payload: seed });
     const d = await h.app.inject({ method: 'POST', url: `/api/briefs/${brief.json().id}/dispatches`, headers: h.auth, payload: {} });

@@ -98,3 +98,14 @@ export async function until<T>(fn: () => Promise<T>, ok: (v: T) => boolean, time
     await new Promise((r) => setTimeout(r, 50));
   }
 }
+
+/** A confirmed subscriber, straight into the store (as an `?status=active` import would). */
+export async function importActive(h: Harness, email: string, topics: string[] = []) {
+  return h.services.subscribers.importRow({
+    email,
+    name: '',
+    topics,
+    status: 'active',
+    event: { type: 'signup', at: new Date().toISOString(), ip: '127.0.0.1', userAgent: 'test', consentVersion: 'v1', source: 'import' },
+  });
+}
