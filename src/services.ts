@@ -87,7 +87,7 @@ export function createServices(config: Config, logger: Logger, opts: ServiceOpti
     linkTokens: createLinkTokens(config.secretKey),
     mailLane: createMailLane(queues.mail, redis, keys),
     mailer,
-    dispatchControl: createDispatchControl({ config, keys, redis, queues, briefs, dispatches, subscribers }),
+    dispatchControl: createDispatchControl({ config, keys, redis, queues, briefs, dispatches, subscribers, templatesDir: TEMPLATES_DIR }),
     templatesDir: TEMPLATES_DIR,
     async close() {
       await queues.close();

@@ -42,9 +42,29 @@ export function startDeliverWorker(
           throw new DelayedError();
       }
     },
-    { connection, prefix: deps.keys.queuePrefix,
+    {
+      connection,
+      prefix: deps.keys.queuePrefix,
       lockDuration: deps.config.dispatch.jobLockMs,
-      stalledInterval: deps.config.dispatch.jobLockMs, concurrency: deps.config.dispatch.deliverConcurrency },
+      stalledInterval: deps.config.dispatch.jobLockMs,
+      // A batch whose worker died runs again; the ledger makes that safe, so
+      // tolerate several deaths before BullMQ gives up on it.
+      maxStalledCount: 10,
+      concurrency: deps.config.dispatch.deliverConcurrency,
+    },
   );
+  // The safety net: a batch that fails for good (out of attempts, or stalled
+  // too often) still settles, its unsent recipients counted failed, so the
+  // dispatch finishes and says so rather than sitting in "sending" forever.
+  worker.on('failed', (job, err) => {
+    if (!job) return;
+    const final = job.attemptsMade >= (job.opts.attempts ?? 1) || /stalled/i.test(err.message) || err.name === 'UnrecoverableError';
+    if (!final) return;
+    const { dispatchId, batch, ids } = job.data;
+    void deps.dispatches
+      .failUnsettled(dispatchId, ids)
+      .then(() => deps.dispatches.batchDone(dispatchId, batch))
+      .catch((e: Error) => deps.logger.error({ dispatchId, batch, err: e.message }, 'could not settle a failed batch'));
+  });
   return worker;
 }

@@ -5,11 +5,21 @@ import { planDispatch, type PlannerDeps } from '../src/dispatch/planner.ts';
 
 /** Planning jobs: one per dispatch, resumable from its checkpoint. */
 export function startDispatchWorker(deps: PlannerDeps, connection: RedisClient, queueName: string): Worker<DispatchJob> {
-  return new Worker<DispatchJob>(queueName, async (job) => planDispatch(deps, job.data.dispatchId), {
+  const worker = new Worker<DispatchJob>(queueName, async (job) => planDispatch(deps, job.data.dispatchId), {
     connection,
     prefix: deps.keys.queuePrefix,
-      lockDuration: deps.config.dispatch.jobLockMs,
-      stalledInterval: deps.config.dispatch.jobLockMs,
+    lockDuration: deps.config.dispatch.jobLockMs,
+    stalledInterval: deps.config.dispatch.jobLockMs,
+    // Re-running the planner is safe (checkpoint + deterministic job ids).
+    maxStalledCount: 10,
     concurrency: 2,
   });
+  // A planner that fails for good marks its dispatch failed, with the reason, instead of leaving it "planning".
+  worker.on('failed', (job, err) => {
+    if (!job || job.attemptsMade < (job.opts.attempts ?? 1)) return;
+    void deps.dispatches
+      .transition(job.data.dispatchId, 'failed', ['scheduled', 'planning', 'sending', 'paused'], `planning failed: ${err.message.slice(0, 200)}`)
+      .catch((e: Error) => deps.logger.error({ dispatchId: job.data.dispatchId, err: e.message }, 'could not mark a dispatch failed'));
+  });
+  return worker;
 }

@@ -1,7 +1,8 @@
 import type { Worker } from 'bullmq';
 import { createRedis } from '../src/redis/connection.ts';
 import { createStores, type Services } from '../src/services.ts';
-import { loadConfirmationEmail } from '../src/mail/confirmationEmail.ts';
+import { loadConfirmationEmail, type ConfirmationEmail } from '../src/mail/confirmationEmail.ts';
+import { createMailer } from '../src/mail/createMailer.ts';
 import { createSendRateLimiter } from '../src/dispatch/sendRate.ts';
 import { startMailWorker } from './mailWorker.ts';
 import { startDispatchWorker } from './dispatchWorker.ts';
@@ -17,37 +18,43 @@ export interface RunningWorkers {
 
 /** Starts every worker of this process on its own (blocking-safe) Redis connection. */
 export async function startWorkers(s: Services): Promise<RunningWorkers> {
+  // BullMQ's connection, and one for the stores; unlike the API's, both ride out a Redis restart.
   const connection = createRedis(s.config, 'worker', 'briefwire-worker');
-  connection.on('error', (err) => s.logger.warn({ err: err.message }, 'worker redis connection error'));
-  const confirmation = await loadConfirmationEmail({
-    templatesDir: s.templatesDir,
-    listName: s.config.mail.listName,
-    postalAddress: s.config.mail.postalAddress,
-  });
+  const storeConnection = createRedis(s.config, 'worker', 'briefwire-worker-store');
+  for (const c of [connection, storeConnection]) c.on('error', (err) => s.logger.warn({ err: err.message }, 'worker redis connection error'));
+  let confirmation: Promise<ConfirmationEmail> | undefined;
+  const loadConfirmation = () =>
+    (confirmation ??= loadConfirmationEmail({
+      templatesDir: s.templatesDir,
+      listName: s.config.mail.listName,
+      postalAddress: s.config.mail.postalAddress,
+    }));
   const state = { stopping: false };
   const common = { config: s.config, logger: s.logger, metrics: s.metrics, keys: s.keys, mailer: s.mailer };
-  // Workers use their own connection for commands too: unlike the API's, it rides out a Redis restart.
-  const stores = createStores(connection, s.keys, s.config);
+  // Bulk sends get a pool of their own: a confirmation never queues behind a dispatch's messages.
+  const bulkMailer = s.mailer.kind === 'smtp' ? createMailer(s.config, s.logger) : s.mailer;
+  const stores = createStores(storeConnection, s.keys, s.config);
   const { subscribers, dispatches, briefs } = stores;
   const workers: Worker[] = [
     startMailWorker(
-      { ...common, ...stores, redis: connection, linkTokens: s.linkTokens, mailLane: s.mailLane, confirmation, templatesDir: s.templatesDir },
+      { ...common, ...stores, redis: storeConnection, linkTokens: s.linkTokens, mailLane: s.mailLane, confirmation: loadConfirmation, templatesDir: s.templatesDir },
       connection,
       s.queues.mail.name,
     ),
     startDispatchWorker(
-      { ...common, redis: connection, briefs, dispatches, deliverQueue: s.queues.deliver, templatesDir: s.templatesDir },
+      { ...common, redis: storeConnection, briefs, dispatches, deliverQueue: s.queues.deliver, templatesDir: s.templatesDir },
       connection,
       s.queues.dispatch.name,
     ),
     startDeliverWorker(
       {
         ...common,
+        mailer: bulkMailer,
         dispatches,
         subscribers,
         linkTokens: s.linkTokens,
         deliverQueue: s.queues.deliver,
-        sendRate: createSendRateLimiter(connection, s.keys, s.config.dispatch.sendRate),
+        sendRate: createSendRateLimiter(storeConnection, s.keys, s.config.dispatch.sendRate),
       },
       connection,
       s.queues.deliver.name,
@@ -58,7 +65,7 @@ export async function startWorkers(s: Services): Promise<RunningWorkers> {
   if (s.config.feed.urls.length) {
     await scheduleFeedPolls(s.queues.feed, s.config);
     workers.push(
-      startFeedWorker({ ...common, redis: connection, briefs, dispatchControl: s.dispatchControl, mailQueue: s.queues.mail }, connection, s.queues.feed.name),
+      startFeedWorker({ ...common, redis: storeConnection, briefs, dispatchControl: s.dispatchControl, mailQueue: s.queues.mail }, connection, s.queues.feed.name),
     );
   }
   for (const w of workers) {
@@ -80,7 +87,9 @@ export async function startWorkers(s: Services): Promise<RunningWorkers> {
       const deadline = new Promise<void>((r) => setTimeout(r, s.config.shutdownGraceMs).unref());
       await Promise.race([Promise.all(workers.map((w) => w.close())), deadline]);
       await Promise.all(workers.map((w) => w.close(true).catch(() => undefined)));
+      if (bulkMailer !== s.mailer) await bulkMailer.close();
       connection.disconnect();
+      storeConnection.disconnect();
     },
   };
 }

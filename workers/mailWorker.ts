@@ -18,8 +18,12 @@ export function startMailWorker(deps: TransactionalDeps, connection: RedisClient
         throw e;
       }
     },
-    { connection, prefix: deps.keys.queuePrefix,
+    {
+      connection,
+      prefix: deps.keys.queuePrefix,
       lockDuration: deps.config.dispatch.jobLockMs,
-      stalledInterval: deps.config.dispatch.jobLockMs, concurrency: 10 },
+      stalledInterval: deps.config.dispatch.jobLockMs,
+      concurrency: 10,
+    },
   );
 }

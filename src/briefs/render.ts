@@ -1,4 +1,3 @@
-import mjml2html from 'mjml';
 import { BriefError } from './errors.ts';
 
 /**
@@ -8,6 +7,12 @@ import { BriefError } from './errors.ts';
  */
 
 let renders = 0;
+
+// Loaded on first use: MJML costs ~50 MB of memory, and a process that only
+// delivers pre-built messages never needs it.
+type Mjml2Html = typeof import('mjml');
+let mjml: Promise<Mjml2Html> | undefined;
+const loadMjml = () => (mjml ??= import('mjml').then((m) => ((m as { default?: Mjml2Html }).default ?? m) as Mjml2Html));
 
 /** How many times renderMjml has run in this process. */
 export function mjmlRenderCount(): number {
@@ -35,7 +40,8 @@ function describeIssues(issues: MjmlIssue[]): { field: string; message: string }
  */
 export async function renderMjml(src: string): Promise<string> {
   renders++;
-  let result: Awaited<ReturnType<typeof mjml2html>>;
+  const mjml2html = await loadMjml();
+  let result: Awaited<ReturnType<Mjml2Html>>;
   try {
     result = await mjml2html(src, {
       validationLevel: 'strict',

@@ -7,7 +7,7 @@ import type { SubscriberStore } from '../subscribers/store.ts';
 import type { Dispatch, DispatchStatus } from './model.ts';
 import type { DispatchStore } from './store.ts';
 import { countAudience } from './audience.ts';
-import { deliverJobOptions } from './planner.ts';
+import { deliverJobOptions, prepareDispatchMessage } from './planner.ts';
 
 export class DispatchError extends Error {
   constructor(
@@ -40,6 +40,7 @@ export function createDispatchControl(deps: {
   briefs: BriefStore;
   dispatches: DispatchStore;
   subscribers: SubscriberStore;
+  templatesDir: string;
 }): DispatchControl {
   const { dispatches, queues, config } = deps;
   const must = async (id: string) => {
@@ -56,10 +57,13 @@ export function createDispatchControl(deps: {
 
   return {
     async create({ briefId, topics = [], at, force = false }) {
-      if (!(await deps.briefs.get(briefId))) throw new DispatchError('BRIEF_NOT_FOUND', 'No such brief.');
+      const stored = await deps.briefs.get(briefId);
+      if (!stored) throw new DispatchError('BRIEF_NOT_FOUND', 'No such brief.');
       const scheduled = at && at.getTime() > Date.now() + 1000 ? at : undefined;
       const { id, created } = await dispatches.create({ briefId, topics, scheduledAt: scheduled?.toISOString(), force });
       if (!created) throw new DispatchError('ALREADY_DISPATCHED', 'This brief has already been dispatched; send "force": true to send it again.', id);
+      // A scheduled send gets its message (and its Date header) when it starts.
+      if (!scheduled) await prepareDispatchMessage({ ...deps, config }, id, stored);
       await queues.dispatch.add('plan', { dispatchId: id }, { jobId: planJobId(id), delay: scheduled ? scheduled.getTime() - Date.now() : 0 });
       return { id };
     },

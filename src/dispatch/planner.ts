@@ -4,7 +4,7 @@ import type { Logger } from '../logger.ts';
 import type { RedisClient } from '../redis/connection.ts';
 import type { Keyspace } from '../redis/keys.ts';
 import type { DeliverJob } from '../queue/queues.ts';
-import type { BriefStore } from '../briefs/store.ts';
+import type { BriefStore, StoredBrief } from '../briefs/store.ts';
 import { compileStored } from '../briefs/forSending.ts';
 import type { DispatchStore } from './store.ts';
 import { streamAudience } from './audience.ts';
@@ -32,6 +32,23 @@ export function deliverJobOptions(config: Config, dispatchId: string, batch: num
 }
 
 /**
+ * Builds the dispatch's MIME message once (from the cached compiled brief) and
+ * stores it for every worker. Called by the API when the dispatch is created,
+ * where the brief was just compiled for preview, so delivering processes never
+ * load MJML; the planner calls it again in case that did not happen.
+ */
+export async function prepareDispatchMessage(
+  deps: { config: Config; dispatches: DispatchStore; templatesDir: string },
+  dispatchId: string,
+  stored: StoredBrief,
+): Promise<void> {
+  if (await deps.dispatches.loadMessage(dispatchId)) return;
+  const compiled = await compileStored(deps.config, stored, deps.templatesDir);
+  const message = buildBulkMessage(compiled, { from: deps.config.mail.from, listId: deps.config.mail.listId, date: new Date() });
+  await deps.dispatches.saveMessage(dispatchId, JSON.stringify(message));
+}
+
+/**
  * The planning job: builds the message once, then streams the audience into
  * deliver jobs. Restartable: it resumes from its checkpoint, and deterministic
  * job ids make a batch added twice count once.
@@ -47,11 +64,7 @@ export async function planDispatch(deps: PlannerDeps, dispatchId: string): Promi
     await dispatches.transition(dispatchId, 'failed', ['planning', 'sending', 'paused'], 'the brief no longer exists');
     return;
   }
-  if (!(await dispatches.loadMessage(dispatchId))) {
-    const compiled = await compileStored(config, stored, deps.templatesDir);
-    const message = buildBulkMessage(compiled, { from: config.mail.from, listId: config.mail.listId, date: new Date() });
-    await dispatches.saveMessage(dispatchId, JSON.stringify(message));
-  }
+  await prepareDispatchMessage(deps, dispatchId, stored);
   await deps.briefs.markPublished(stored.id);
 
   const topics = d.topics.length ? d.topics : stored.brief.topics;

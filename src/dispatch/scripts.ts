@@ -124,7 +124,7 @@ local ledger = d .. ':ledger'
 local n = 0
 for i = 3, #ARGV do
   local state = redis.call('HGET', ledger, ARGV[i])
-  if not state or state == 'sending' then
+  if not state or state == 'sending' or state == 'resending' then
     redis.call('HSET', ledger, ARGV[i], 'failed')
     n = n + 1
   end

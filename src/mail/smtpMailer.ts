@@ -11,13 +11,13 @@ import type { Mailer, MailSendError } from './mailer.ts';
  */
 const SLICE_BYTES = 16 * 1024;
 
-export function createSmtpMailer(config: Config, url = config.mail.smtpUrl): Mailer {
+export function createSmtpMailer(config: Config, url = config.mail.smtpUrl, poolSize = config.mail.poolSize): Mailer {
   if (!url) throw new Error('SMTP_URL is not set');
   const t = config.mail.timeoutMs;
   const transport = nodemailer.createTransport({
     url,
     pool: true,
-    maxConnections: config.mail.poolSize,
+    maxConnections: poolSize,
     maxMessages: Infinity,
     maxRequeues: 0,
     connectionTimeout: t,

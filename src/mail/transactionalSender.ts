@@ -28,7 +28,8 @@ export interface TransactionalDeps {
   signupLimits: SignupLimits;
   briefs: BriefStore;
   mailLane: MailLane;
-  confirmation: ConfirmationEmail;
+  /** The compiled confirmation email, loaded on first use (compiled once per process). */
+  confirmation: () => Promise<ConfirmationEmail>;
   templatesDir: string;
 }
 
@@ -61,9 +62,10 @@ export async function sendConfirmation(deps: TransactionalDeps, subscriberId: st
   if (!sub || sub.status !== 'pending') return 'not-pending';
   if (firstAttempt && !(await deps.signupLimits.claimConfirmationSlot(subscriberId))) return 'recently-sent';
   const token = await deps.confirmTokens.issue(subscriberId);
-  const { html, text } = deps.confirmation.render(`${deps.config.http.publicUrl}/confirm/${token}`);
+  const confirmation = await deps.confirmation();
+  const { html, text } = confirmation.render(`${deps.config.http.publicUrl}/confirm/${token}`);
   const from = deps.config.mail.confirmFrom;
-  const raw = await composeMessage({ from, to: sub.email, subject: deps.confirmation.subject, html, text });
+  const raw = await composeMessage({ from, to: sub.email, subject: confirmation.subject, html, text });
   await send(deps, from, sub.email, raw);
   return 'sent';
 }

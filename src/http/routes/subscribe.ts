@@ -10,7 +10,16 @@ export const HONEYPOT_LABEL = 'This field is for validation purposes and should 
 const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
 const CONTROL = /[\u0000-\u001f\u007f]/;
 
-const signupSchema = (topics: readonly string[]) =>
+// Built once per topic list (the config's is frozen, so once per process): zod
+// schemas are costly to construct, cheap to run.
+const schemas = new WeakMap<readonly string[], ReturnType<typeof buildSignupSchema>>();
+const signupSchema = (topics: readonly string[]) => {
+  let schema = schemas.get(topics);
+  if (!schema) schemas.set(topics, (schema = buildSignupSchema(topics)));
+  return schema;
+};
+
+const buildSignupSchema = (topics: readonly string[]) =>
   z.object({
     // The address is checked by normalizeAddress alone, so its messages are the ones a reader sees.
     email: z.unknown(),
