@@ -1,9 +1,7 @@
 import { configFromProcess, ConfigError } from '../src/config.ts';
 import { createLogger } from '../src/logger.ts';
 import { createServices } from '../src/services.ts';
-import { startApi } from '../src/server.ts';
 import { onShutdown, preflight } from '../src/lifecycle.ts';
-import { startWorkers } from '../workers/index.ts';
 
 /** The composition root of a briefwire process: the API, the workers, or both. */
 export async function runProcess(role: 'start' | 'api' | 'worker'): Promise<void> {
@@ -24,8 +22,10 @@ export async function runProcess(role: 'start' | 'api' | 'worker'): Promise<void
   } catch {
     process.exit(1);
   }
-  const api = role !== 'worker' ? await startApi(services) : undefined;
-  const workers = role !== 'api' ? await startWorkers(services) : undefined;
+  // Each half is loaded only where it runs: a worker never loads Fastify, the
+  // admin UI or Bull Board, and the API never loads the workers.
+  const api = role !== 'worker' ? await (await import('../src/server.ts')).startApi(services) : undefined;
+  const workers = role !== 'api' ? await (await import('../workers/index.ts')).startWorkers(services) : undefined;
   logger.info(
     { role, mail: services.mailer.kind, url: config.http.publicUrl, topics: config.topics.length },
     role === 'worker' ? 'briefwire workers running' : `briefwire listening on ${config.http.host}:${config.http.port}`,
