@@ -19,7 +19,7 @@ export const LIMITS = {
   lanes:
     'Fixed after the first quick runs: confirmations have their own queue and now their own SMTP transport in every worker process (workers/index.ts gives bulk sends a separate pool), so a confirmation no longer queues behind DELIVER_CONCURRENCY × SMTP_POOL_SIZE bulk sends waiting for the same connections. What is left is the shared event loop and CPU of a 2-core machine running the sink, Redis and two busy workers.',
   memory:
-    'The planner pages the audience (2,000 ids a page) and the deliver jobs carry 500 ids each, so worker memory does not grow with the list: the peak is the same at 100k and 1M. It is the Node + tsx baseline (~158 MB idle; MJML is now loaded lazily and the dispatch message is built by the API, so a delivering worker never loads it) plus ~100 MB of V8 young-generation and stream-buffer churn from ~35 KB messages sent 10 at a time. Running compiled JS instead of tsx, or a smaller --max-semi-space-size, would take it under the target; neither is done yet.',
+    'The planner pages the audience (2,000 ids a page) and the deliver jobs carry 500 ids each, so worker memory does not grow with the list: the peak is the same at 100k and 1M. It is the Node + tsx baseline (138 MB idle: a worker process loads neither MJML, which is lazy and whose output the API turns into the dispatch message, nor the HTTP half) plus ~100 MB of V8 young-generation and stream-buffer churn from ~35 KB messages sent 10 at a time. The full run before these two changes peaked at 258 MB (158 MB idle).',
   ledger:
     'The ledger is one hash field per recipient (id -> state); the INFO delta also holds the completed deliver jobs BullMQ keeps (up to 10,000, each carrying its batch of ids).',
 };
