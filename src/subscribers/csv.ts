@@ -61,6 +61,6 @@ export function exportCsvHeader(): string {
   return stringify([['email', 'name', 'topics', 'consent', 'status']]);
 }
 
-export function exportCsvRows(subscribers: Subscriber[], consentOf: (s: Subscriber) => string): string {
-  return stringify(subscribers.map((s) => [s.email, s.name, s.topics.join('|'), consentOf(s), s.status]));
+export function exportCsvRows(subscribers: Subscriber[], consentOf: (s: Subscriber, index: number) => string): string {
+  return stringify(subscribers.map((s, i) => [s.email, s.name, s.topics.join('|'), consentOf(s, i), s.status]));
 }

@@ -31,8 +31,8 @@ const subscriberAdminRoutes: FastifyPluginAsync<{ services: Services }> = async 
     do {
       const page = await s.subscribers.list({ status, after, limit: 500 });
       const consents = await Promise.all(page.items.map((x) => s.subscribers.consentLog(x.id)));
-      out += exportCsvRows(page.items, (x) => {
-        const signup = consents[page.items.indexOf(x)]?.find((e) => e.type === 'signup');
+      out += exportCsvRows(page.items, (_x, i) => {
+        const signup = consents[i]?.find((e) => e.type === 'signup');
         return signup && signup.type === 'signup' ? `${signup.source} ${signup.at}${signup.consent ? ` ${signup.consent}` : ''}` : '';
       });
       after = page.next;
