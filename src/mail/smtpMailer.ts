@@ -1,79 +1,68 @@
-import { Readable } from 'node:stream';
-import nodemailer from 'nodemailer';
+import DKIM from 'nodemailer/lib/dkim';
 import type { Config } from '../config.ts';
 import type { Mailer, MailSendError } from './mailer.ts';
+import { SmtpPool } from './smtpPool.ts';
+import { SmtpSession, toSmtpData } from './smtpSession.ts';
+import { parseSmtpUrl } from './smtpTarget.ts';
 
 /**
- * Pooled SMTP. `maxRequeues: 0`: when a connection drops, Nodemailer would
- * otherwise quietly send the message again on another connection; we want the
- * failure back so the delivery ledger decides. Timeouts sit under the shutdown
- * grace period so a hanging server can never hold a worker past its deadline.
+ * Pooled SMTP for messages that arrive fully built. Nodemailer's transport
+ * would rebuild each one (MailComposer, stream transforms) and, after a
+ * dropped connection, quietly send it again; this pool does neither: it
+ * writes the bytes and reports every failure to the caller, whose delivery
+ * ledger decides. Nodemailer's DKIM signer is kept for signing.
  */
-const SLICE_BYTES = 16 * 1024;
+
+// The signer's default list leaves out List-Unsubscribe-Post; providers want both signed.
+const DKIM_HEADERS =
+  'From:Sender:Reply-To:Subject:Date:Message-ID:To:Cc:MIME-Version:Content-Type:Content-Transfer-Encoding:List-Id:List-Unsubscribe:List-Unsubscribe-Post';
+
+type Signer = (raw: Buffer | string) => Promise<Buffer>;
+
+function dkimSigner(dkim: NonNullable<Config['mail']['dkim']>): Signer {
+  const signer = new DKIM({ ...dkim, headerFieldNames: DKIM_HEADERS });
+  return async (raw) => {
+    const chunks: Buffer[] = [];
+    for await (const c of signer.sign(raw)) chunks.push(c as Buffer);
+    return Buffer.concat(chunks);
+  };
+}
+
+/** A connection that fails before any byte of the message left is safe to give up on and try once more. */
+const retryable = (err: MailSendError) => !err.dataHandedOver && !err.responseCode && err.code !== 'EENVELOPE';
 
 export function createSmtpMailer(config: Config, url = config.mail.smtpUrl, poolSize = config.mail.poolSize): Mailer {
   if (!url) throw new Error('SMTP_URL is not set');
-  const t = config.mail.timeoutMs;
-  const transport = nodemailer.createTransport({
-    url,
-    pool: true,
-    maxConnections: poolSize,
-    maxMessages: Infinity,
-    maxRequeues: 0,
-    connectionTimeout: t,
-    greetingTimeout: Math.min(t, 15_000),
-    socketTimeout: t,
-    dnsTimeout: Math.min(t, 10_000),
-    ...(config.mail.dkim
-      ? {
-          dkim: {
-            ...config.mail.dkim,
-            // The default list leaves out List-Unsubscribe-Post; providers want both signed.
-            headerFieldNames:
-              'From:Sender:Reply-To:Subject:Date:Message-ID:To:Cc:MIME-Version:Content-Type:Content-Transfer-Encoding:List-Id:List-Unsubscribe:List-Unsubscribe-Post',
-          },
-        }
-      : {}),
-  } as Parameters<typeof nodemailer.createTransport>[0]);
+  const target = parseSmtpUrl(url, config.mail.timeoutMs);
+  const pool = new SmtpPool(target, poolSize);
+  const sign = config.mail.dkim ? dkimSigner(config.mail.dkim) : null;
 
   return {
     kind: 'smtp',
     async send({ from, to, raw }) {
-      // Wrap the bytes in a stream we watch: if the stream was read to its end
-      // before the connection failed, the server may have the whole message.
-      // Sliced, so socket backpressure holds the tail back: one big chunk would
-      // be "read to its end" the moment DATA starts, and a connection cut
-      // mid-message would count as uncertain (never re-sent) instead of a retry.
-      let handedOver = false;
-      const bytes = typeof raw === 'string' ? Buffer.from(raw) : raw;
-      const slices: Buffer[] = [];
-      for (let i = 0; i < bytes.length; i += SLICE_BYTES) slices.push(bytes.subarray(i, i + SLICE_BYTES));
-      const stream = Readable.from(slices, { objectMode: false });
-      stream.once('end', () => {
-        handedOver = true;
-      });
-      try {
-        const info = await transport.sendMail({ envelope: { from, to: [to] }, raw: stream });
-        if (info.rejected?.length) {
-          const err = new Error(`recipient rejected: ${String(info.response ?? '')}`) as MailSendError;
-          const rejected = (info as { rejectedErrors?: MailSendError[] }).rejectedErrors?.[0];
-          err.responseCode = rejected?.responseCode ?? 550;
-          err.response = rejected?.response ?? String(info.response ?? '');
-          err.dataHandedOver = false;
+      const data = toSmtpData(sign ? await sign(raw) : raw);
+      for (let attempt = 1; ; attempt++) {
+        const session = await pool.acquire();
+        const reused = session.sent > 0;
+        try {
+          const response = await session.send(from, to, data);
+          return { response };
+        } catch (e) {
+          const err = e as MailSendError;
+          // A pooled connection the server dropped while it sat idle: nothing of this message reached it.
+          if (reused && attempt === 1 && retryable(err)) continue;
           throw err;
+        } finally {
+          pool.release(session);
         }
-        return { response: String(info.response ?? ''), messageId: info.messageId };
-      } catch (e) {
-        const err = e as MailSendError;
-        if (err.dataHandedOver === undefined) err.dataHandedOver = handedOver;
-        throw err;
       }
     },
     async verify() {
-      await transport.verify();
+      const session = await SmtpSession.open(target);
+      await session.quit();
     },
     async close() {
-      transport.close();
+      await pool.close();
     },
   };
 }
