@@ -3,7 +3,8 @@ import { encode as qpEncode, wrap as qpWrap } from 'nodemailer/lib/qp';
 import { encodeWords, foldLines } from 'nodemailer/lib/mime-funcs';
 import addressparser from 'nodemailer/lib/addressparser';
 import type { CompiledBrief, SlotName } from '../briefs/compile.ts';
-import { prepareSplice, fillSplice, escapeHtml, type SpliceTemplate } from '../briefs/splice.ts';
+import { prepareSplice, escapeHtml, type SpliceTemplate } from '../briefs/splice.ts';
+import { BriefError } from '../briefs/errors.ts';
 
 /**
  * The bulk message, MIME-encoded once per dispatch with holes for the
@@ -44,7 +45,8 @@ function formatMailbox(input: string): { header: string; address: string } {
 
 /** QP-encode one segment so that it can start at column 0 and be followed by anything. */
 function qpSegment(text: string, last: boolean): string {
-  const encoded = qpWrap(qpEncode(text.replace(/\r?\n/g, '\r\n')), 76);
+  // Every line end becomes CRLF, lone CRs included: the mailer sends these bytes as they are.
+  const encoded = qpWrap(qpEncode(text.replace(/\r\n|\r|\n/g, '\r\n')), 76);
   return last ? encoded : `${encoded}=\r\n`;
 }
 
@@ -110,8 +112,20 @@ export function buildBulkMessage(
   return { splice: prepareSplice(raw, holes), from: from.address, domain };
 }
 
-/** Per recipient: a handful of short encodes and one join. */
-export function renderBulkMessage(t: BulkMessageTemplate, r: RecipientFields): string {
+/** A personal value never carries a line end into the message (a header it could split, a bare LF). */
+const oneLine = (v: string) => (/[\r\n]/.test(v) ? v.replace(/[\r\n]+/g, '') : v);
+
+/** The static parts as bytes, encoded once per template object (the deliverer caches one per dispatch). */
+const partBytes = new WeakMap<BulkMessageTemplate, Buffer[]>();
+function staticBytes(t: BulkMessageTemplate): Buffer[] {
+  let parts = partBytes.get(t);
+  if (!parts) partBytes.set(t, (parts = t.splice.parts.map((p) => Buffer.from(p, 'utf8'))));
+  return parts;
+}
+
+/** Per recipient: a handful of short encodes and one copy into the message's bytes. */
+export function renderBulkMessage(t: BulkMessageTemplate, fields: RecipientFields): Buffer {
+  const r = { to: oneLine(fields.to), messageId: oneLine(fields.messageId), unsubscribeUrl: oneLine(fields.unsubscribeUrl), preferencesUrl: oneLine(fields.preferencesUrl) };
   const slotValues: Record<SlotName, string> = { unsubscribeUrl: r.unsubscribeUrl, preferencesUrl: r.preferencesUrl, email: r.to };
   const values: Record<string, string> = { to: r.to, messageId: r.messageId, listUnsubscribe: r.unsubscribeUrl };
   for (const name of t.splice.names) {
@@ -119,5 +133,15 @@ export function renderBulkMessage(t: BulkMessageTemplate, r: RecipientFields): s
     const [kind, slot] = name.split('.') as ['html' | 'text', SlotName];
     values[name] = qpValue(kind === 'html' ? escapeHtml(slotValues[slot]) : slotValues[slot]);
   }
-  return fillSplice(t.splice, values);
+  const parts = staticBytes(t);
+  const names = t.splice.names;
+  const out = new Array<Buffer>(parts.length + names.length);
+  out[0] = parts[0]!;
+  for (let i = 0; i < names.length; i++) {
+    const v = values[names[i]!];
+    if (typeof v !== 'string') throw new BriefError('SLOT_MISSING', `no value for slot "${names[i]}"`);
+    out[2 * i + 1] = Buffer.from(v, 'utf8');
+    out[2 * i + 2] = parts[i + 1]!;
+  }
+  return Buffer.concat(out);
 }

@@ -15,13 +15,16 @@ export interface ComposeInput {
  * Values pass through Nodemailer's header encoding; nothing user-supplied goes
  * in as a prepared (unsanitised) header.
  */
+// MailComposer leaves 7bit bodies as they are; the mailer sends bytes as they are (CRLF only).
+const crlf = (s: string) => s.replace(/\r\n|\r|\n/g, '\r\n');
+
 export function composeMessage(input: ComposeInput): Promise<Buffer> {
   const composer = new MailComposer({
     from: input.from,
     to: input.to,
     subject: input.subject,
-    html: input.html,
-    text: input.text,
+    html: crlf(input.html),
+    text: crlf(input.text),
     headers: input.headers,
     textEncoding: 'quoted-printable',
   });

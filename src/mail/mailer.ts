@@ -8,6 +8,7 @@ export interface OutgoingMessage {
   from: string;
   /** Envelope recipient (bare address): exactly the subscriber's normalized address. */
   to: string;
+  /** The whole RFC 5322 message, CRLF line ends only (SMTP sends it as is, dot-stuffed). */
   raw: Buffer | string;
 }
 

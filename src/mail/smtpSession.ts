@@ -32,15 +32,38 @@ function smtpError(message: string, code: string, reply?: Reply, dataHandedOver 
   return err;
 }
 
-/** CRLF line ends, dot-stuffed, with the terminating dot: what goes after DATA. */
+const DOT = 0x2e;
+const LINE_END_DOTS = [Buffer.from('\n.'), Buffer.from('\r.')];
+
+/**
+ * What goes after DATA: the message dot-stuffed, then the terminating dot.
+ * Messages arrive with CRLF line ends (the Mailer contract; both message
+ * builders guarantee it, and test/mail/smtpSession.test.ts checks them), so no
+ * per-recipient pass over 35 KB looks for bare ones. A dot is doubled after a
+ * CR as well as after an LF: whatever a receiver takes for a line end, no line
+ * of the message can look like the end of the data (SMTP smuggling).
+ */
 export function toSmtpData(raw: Buffer | string): Buffer {
-  // latin1 maps bytes 1:1, so a Buffer survives the round trip through a string untouched.
-  let s = typeof raw === 'string' ? raw : raw.toString('latin1');
-  // Bare CR or LF become CRLF: a lone CR before a dot would otherwise smuggle an end of data.
-  if (/\r(?!\n)|(?<!\r)\n/.test(s)) s = s.replace(/\r\n|\r|\n/g, '\r\n');
-  if (s.startsWith('.') || s.includes('\n.')) s = s.replace(/(^|\n)\./g, '$1..');
-  s += s.endsWith('\r\n') ? '.\r\n' : '\r\n.\r\n';
-  return typeof raw === 'string' ? Buffer.from(s, 'utf8') : Buffer.from(s, 'latin1');
+  const src = typeof raw === 'string' ? Buffer.from(raw, 'utf8') : raw;
+  // Native searches for the few dots to double, then one copy: this runs for every recipient.
+  const dots: number[] = src[0] === DOT ? [0] : [];
+  for (const lineEndDot of LINE_END_DOTS) {
+    for (let i = src.indexOf(lineEndDot); i !== -1; i = src.indexOf(lineEndDot, i + 1)) dots.push(i + 1);
+  }
+  dots.sort((x, y) => x - y);
+  const crlfEnded = src.length >= 2 && src[src.length - 2] === 13 && src[src.length - 1] === 10;
+  const tail = crlfEnded ? '.\r\n' : '\r\n.\r\n';
+  const out = Buffer.allocUnsafe(src.length + dots.length + tail.length);
+  let at = 0;
+  let from = 0;
+  for (const d of dots) {
+    at += src.copy(out, at, from, d);
+    out[at++] = DOT;
+    from = d;
+  }
+  at += src.copy(out, at, from);
+  out.write(tail, at, 'latin1');
+  return out;
 }
 
 const SAFE_ADDRESS = /^[^\s<>\r\n]+$/;

@@ -5,6 +5,10 @@ import { loadConfig } from '../../src/config.ts';
 import type { Mailer, MailSendError } from '../../src/mail/mailer.ts';
 import { createSmtpMailer } from '../../src/mail/smtpMailer.ts';
 import { toSmtpData } from '../../src/mail/smtpSession.ts';
+import { composeMessage } from '../../src/mail/compose.ts';
+import { compileBrief } from '../../src/briefs/compile.ts';
+import { buildBulkMessage, renderBulkMessage } from '../../src/dispatch/bulkMessage.ts';
+import { OPTS, seedBrief } from '../briefs/support.ts';
 import { testEnv } from '../support/harness.ts';
 
 /**
@@ -75,19 +79,33 @@ const message = (subject: string, body = 'Hello.\r\n') => `From: a@example.org\r
 const failure = (p: Promise<unknown>) => p.then(() => null, (e: MailSendError) => e);
 
 describe('SMTP data encoding', () => {
-  it('dot-stuffs line starts, turns bare CR and LF into CRLF, and ends with a lone dot', () => {
-    expect(toSmtpData('.a\r\nb\n.c\r..d').toString()).toBe('..a\r\nb\r\n..c\r\n...d\r\n.\r\n');
+  it('doubles a dot after any CR or LF and at the start, and ends with a lone dot', () => {
+    expect(toSmtpData('.a\r\n.b\r\n..c\r\nd.e').toString()).toBe('..a\r\n..b\r\n...c\r\nd.e\r\n.\r\n');
+    // Under any reading of a line end, no line of the data is a lone dot (SMTP smuggling).
+    expect(toSmtpData('a\n.\nb\r.\rc\r\n').toString()).toBe('a\n..\nb\r..\rc\r\n.\r\n');
     expect(toSmtpData(Buffer.from('x\r\n')).toString()).toBe('x\r\n.\r\n');
-    // Bytes outside ASCII pass through untouched.
+    // Bytes outside ASCII pass through untouched, from a Buffer and from a string.
     expect(toSmtpData(Buffer.from([0xe9, 0x0d, 0x0a]))).toEqual(Buffer.from([0xe9, 0x0d, 0x0a, 0x2e, 0x0d, 0x0a]));
+    expect(toSmtpData('é\r\n')).toEqual(Buffer.from('é\r\n.\r\n'));
+  });
+
+  it('the message builders hand the mailer CRLF line ends only, with hostile values spliced in', async () => {
+    const bareLineEnd = /\r(?!\n)|(?<!\r)\n/;
+    const compiled = await compileBrief({ ...seedBrief(), title: 'Line one\nline two\r.' }, OPTS);
+    const template = buildBulkMessage(compiled, { from: 'Fast Thinking <alerts@example.org>', listId: 'FT <ft.example.org>', date: new Date() });
+    const dotty = 'https://news.example.org/u/.\r\n.\n.';
+    const bulk = renderBulkMessage(template, { to: 'r@example.org', messageId: 'd.1@example.org', unsubscribeUrl: dotty, preferencesUrl: dotty });
+    expect(bulk.toString('latin1')).not.toMatch(bareLineEnd);
+    const composed = await composeMessage({ from: 'a@example.org', to: 'b@example.org', subject: 's\n.', html: '<p>a\n.\rb</p>', text: 'a\n.\rb\n' });
+    expect(composed.toString('latin1')).not.toMatch(bareLineEnd);
   });
 
   it('a server receives exactly the message, including lines that start with dots', async () => {
     const s = await server({ hideSTARTTLS: true });
-    const body = '.\r\n..two dots\r\n.leading\r\nbare lf\nend\r\n';
+    const body = '.\r\n..two dots\r\n.leading\r\nend\r\n';
     await mailer(`smtp://127.0.0.1:${s.port}`).send({ from: 'a@example.org', to: 'b@example.org', raw: message('dots', body) });
     expect(s.got).toHaveLength(1);
-    expect(s.got[0]!.raw).toBe(message('dots', body.replace('bare lf\n', 'bare lf\r\n')));
+    expect(s.got[0]!.raw).toBe(message('dots', body));
     expect(s.got[0]).toMatchObject({ from: 'a@example.org', to: ['b@example.org'] });
   });
 });
