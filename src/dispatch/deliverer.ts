@@ -5,7 +5,7 @@ import type { Mailer, MailSendError } from '../mail/mailer.ts';
 import { classifySmtpFailure, describeSmtpFailure } from '../mail/smtpFailure.ts';
 import type { SubscriberStore } from '../subscribers/store.ts';
 import type { LinkTokens } from '../subscribers/tokens.ts';
-import type { DispatchStore } from './store.ts';
+import type { DispatchStore, RecordOutcome } from './store.ts';
 import type { SendRateLimiter } from './sendRate.ts';
 import { renderBulkMessage, type BulkMessageTemplate } from './bulkMessage.ts';
 
@@ -45,7 +45,8 @@ function loadTemplate(dispatches: DispatchStore, dispatchId: string) {
 
 /**
  * Sends one batch. Per recipient: rate slot, atomic claim (which re-checks
- * pause/cancel and the subscriber's status), splice, send, record. Up to
+ * pause/cancel and the subscriber's status, and records the lane's previous
+ * outcome), splice, send. Up to
  * SMTP_POOL_SIZE sends are in flight so the pooled connections stay busy.
  */
 export async function deliverBatch(
@@ -62,16 +63,25 @@ export async function deliverBatch(
   let lastError = '';
   let next = 0;
 
-  const sendOne = async (id: string) => {
+  type Outcome = { subscriberId: string; outcome: RecordOutcome };
+  const record = (o: Outcome) => dispatches.record(job.dispatchId, o.subscriberId, o.outcome);
+
+  /** Sends to one recipient; returns the outcome for the ledger, which the lane's next claim records. */
+  const sendOne = async (id: string, previous: Outcome | null): Promise<Outcome | null> => {
+    // A record never waits behind the rate limit: a crash in that wait would leave it unsettled.
+    if (previous && deps.sendRate.limited) {
+      await record(previous);
+      previous = null;
+    }
     await deps.sendRate.acquire();
-    const claim = await dispatches.claim(job.dispatchId, id);
+    const claim = await dispatches.claim(job.dispatchId, id, previous ?? undefined);
     if (claim.action === 'halt') {
       stop ??= claim.status === 'paused' ? { kind: 'paused' } : { kind: 'halted', status: claim.status };
-      return;
+      return null;
     }
     if (claim.action === 'skip') {
       if (claim.state === 'suppressed') metrics.emails.inc({ lane: 'bulk', outcome: 'suppressed' });
-      return;
+      return null;
     }
     const token = deps.linkTokens.sign(id);
     const raw = renderBulkMessage(template, {
@@ -83,8 +93,8 @@ export async function deliverBatch(
     const started = performance.now();
     try {
       await deps.mailer.send({ from: template.from, to: claim.email, raw });
-      await dispatches.record(job.dispatchId, id, 'sent');
       metrics.emails.inc({ lane: 'bulk', outcome: 'sent' });
+      return { subscriberId: id, outcome: 'sent' };
     } catch (e) {
       const err = e as MailSendError;
       const kind = classifySmtpFailure(err);
@@ -92,27 +102,25 @@ export async function deliverBatch(
       metrics.emails.inc({ lane: 'bulk', outcome: kind });
       switch (kind) {
         case 'bounce':
-          await dispatches.record(job.dispatchId, id, 'failed');
+          // Settled before the subscriber changes: a retry must never find this address unsettled.
+          await record({ subscriberId: id, outcome: 'failed' });
           await deps.subscribers.leave(id, 'bounced', { type: 'bounce', at: new Date().toISOString(), detail: lastError });
-          break;
+          return null;
         case 'uncertain':
-          await dispatches.record(job.dispatchId, id, 'uncertain');
-          break;
+          return { subscriberId: id, outcome: 'uncertain' };
         case 'transient':
-          await dispatches.record(job.dispatchId, id, 'release');
           transient.push(id);
-          break;
+          return { subscriberId: id, outcome: 'release' };
         case 'throttled':
-          await dispatches.record(job.dispatchId, id, 'release');
           stop ??= { kind: 'throttled', reason: lastError };
-          break;
+          return { subscriberId: id, outcome: 'release' };
         case 'policy':
-          await dispatches.record(job.dispatchId, id, 'release');
           // The server refuses us, not this reader: stop everything and tell a human.
+          await record({ subscriberId: id, outcome: 'release' });
           await dispatches.transition(job.dispatchId, 'paused', ['sending', 'planning'], `paused by the SMTP server's reply: ${lastError}`);
           deps.logger.error({ dispatchId: job.dispatchId, reply: lastError }, 'dispatch paused: SMTP policy or auth failure');
           stop ??= { kind: 'paused' };
-          break;
+          return null;
       }
     } finally {
       metrics.sendSeconds.observe({ lane: 'bulk' }, (performance.now() - started) / 1000);
@@ -120,12 +128,18 @@ export async function deliverBatch(
   };
 
   const lane = async () => {
-    while (!stop && next < job.ids.length) {
-      if (opts.shouldStop()) {
-        stop = { kind: 'interrupted' };
-        break;
+    let pending: Outcome | null = null;
+    try {
+      while (!stop && next < job.ids.length) {
+        if (opts.shouldStop()) {
+          stop = { kind: 'interrupted' };
+          break;
+        }
+        pending = await sendOne(job.ids[next++]!, pending);
       }
-      await sendOne(job.ids[next++]!);
+    } finally {
+      // The lane's last outcome has no next claim to ride on. (Recording twice is harmless: only 'sending' moves.)
+      if (pending) await record(pending);
     }
   };
   await Promise.all(Array.from({ length: Math.min(config.mail.poolSize, job.ids.length) }, lane));

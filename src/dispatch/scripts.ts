@@ -67,8 +67,37 @@ return 1
 `;
 
 /**
- * Claim one recipient just before the SMTP call. ARGV: prefix, dispatchId, subscriberId.
- * Returns {'send', email} | {'skip', state} | {'halt', dispatchStatus}.
+ * Record the outcome of a claimed send: record(dispatchKey, subscriberId, outcome).
+ * outcome: sent | failed | uncertain | release (not delivered, may be tried again).
+ * Only moves out of 'sending'/'resending', so a late duplicate report counts
+ * nothing twice. A re-send after a crash that is accepted counts 'uncertain'.
+ */
+const RECORD_FN = `
+local function record(d, id, outcome)
+  local ledger = d .. ':ledger'
+  local state = redis.call('HGET', ledger, id)
+  if state ~= 'sending' and state ~= 'resending' then return 0 end
+  if outcome == 'release' then
+    if state == 'resending' then redis.call('HSET', ledger, id, 'sending') else redis.call('HDEL', ledger, id) end
+    return 1
+  end
+  if outcome == 'sent' and state == 'resending' then outcome = 'uncertain' end
+  redis.call('HSET', ledger, id, outcome)
+  redis.call('HINCRBY', d, outcome, 1)
+  return 1
+end
+`;
+
+/** ARGV: prefix, dispatchId, subscriberId, outcome. */
+export const RECORD = `${RECORD_FN}
+return record(ARGV[1] .. ':dispatch:' .. ARGV[2], ARGV[3], ARGV[4])
+`;
+
+/**
+ * Claim one recipient just before the SMTP call. ARGV: prefix, dispatchId,
+ * subscriberId, and optionally previousId, previousOutcome: the outcome of the
+ * lane's previous send, recorded first in the same call (one round trip per
+ * recipient instead of two). Returns {'send', email} | {'skip', state} | {'halt', dispatchStatus}.
  * - dispatch paused/cancelled -> halt (checked before every send);
  * - already settled -> skip;
  * - subscriber no longer active (unsubscribed, bounced, erased since planning) -> 'suppressed';
@@ -76,9 +105,10 @@ return 1
  *   whether its message went out, so it is sent again as 'resending' and, once
  *   accepted, counted 'uncertain' (a possible duplicate, never a silent miss).
  */
-export const CLAIM = `
+export const CLAIM = `${RECORD_FN}
 local p = ARGV[1]
 local d = p .. ':dispatch:' .. ARGV[2]
+if ARGV[4] then record(d, ARGV[4], ARGV[5]) end
 local ledger = d .. ':ledger'
 local status = redis.call('HGET', d, 'status')
 if status ~= 'sending' and status ~= 'planning' then return {'halt', status or 'missing'} end
@@ -93,28 +123,6 @@ if subStatus ~= 'active' then
 end
 redis.call('HSET', ledger, ARGV[3], state and 'resending' or 'sending')
 return {'send', redis.call('HGET', sub, 'email')}
-`;
-
-/**
- * Record the outcome of a claimed send. ARGV: prefix, dispatchId, subscriberId, outcome.
- * outcome: sent | failed | uncertain | release (not delivered, may be tried again).
- * Only moves out of 'sending'/'resending', so a late duplicate report counts
- * nothing twice. A re-send after a crash that is accepted counts 'uncertain'.
- */
-export const RECORD = `
-local d = ARGV[1] .. ':dispatch:' .. ARGV[2]
-local ledger = d .. ':ledger'
-local state = redis.call('HGET', ledger, ARGV[3])
-if state ~= 'sending' and state ~= 'resending' then return 0 end
-local outcome = ARGV[4]
-if outcome == 'release' then
-  if state == 'resending' then redis.call('HSET', ledger, ARGV[3], 'sending') else redis.call('HDEL', ledger, ARGV[3]) end
-  return 1
-end
-if outcome == 'sent' and state == 'resending' then outcome = 'uncertain' end
-redis.call('HSET', ledger, ARGV[3], outcome)
-redis.call('HINCRBY', d, outcome, 1)
-return 1
 `;
 
 /** Mark recipients failed after the last attempt. ARGV: prefix, dispatchId, id1, id2… Only unsettled ones count. */

@@ -13,13 +13,16 @@ return n
 `;
 
 export interface SendRateLimiter {
+  /** True when a cap is set, so acquire() may wait. */
+  readonly limited: boolean;
   /** Resolves when this process may send one more message. */
   acquire(): Promise<void>;
 }
 
 export function createSendRateLimiter(redis: RedisClient, keys: Keyspace, perSecond: number): SendRateLimiter {
-  if (perSecond <= 0) return { acquire: async () => {} };
+  if (perSecond <= 0) return { limited: false, acquire: async () => {} };
   return {
+    limited: true,
     async acquire() {
       for (;;) {
         const now = Date.now();

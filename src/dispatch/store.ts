@@ -18,7 +18,8 @@ export interface DispatchStore {
   cursor(id: string): Promise<{ cursor: number; batches: number }>;
   checkpoint(id: string, batch: number, cursor: number, size: number): Promise<void>;
   setPlanned(id: string, planned: boolean): Promise<void>;
-  claim(id: string, subscriberId: string): Promise<ClaimResult>;
+  /** Claims a recipient; `previous` is the lane's last outcome, recorded first in the same call. */
+  claim(id: string, subscriberId: string, previous?: { subscriberId: string; outcome: RecordOutcome }): Promise<ClaimResult>;
   record(id: string, subscriberId: string, outcome: RecordOutcome): Promise<void>;
   failUnsettled(id: string, subscriberIds: string[]): Promise<number>;
   batchDone(id: string, batch: number | null): Promise<DispatchStatus | null>;
@@ -108,8 +109,9 @@ export function createDispatchStore(redis: RedisClient, keys: Keyspace): Dispatc
     async setPlanned(id, planned) {
       await redis.hset(keys.dispatch(id), 'planned', planned ? '1' : '0');
     },
-    async claim(id, subscriberId) {
-      const [action, value] = (await run(lua.CLAIM, id, subscriberId)) as [string, string];
+    async claim(id, subscriberId, previous) {
+      const args = previous ? [id, subscriberId, previous.subscriberId, previous.outcome] : [id, subscriberId];
+      const [action, value] = (await run(lua.CLAIM, ...args)) as [string, string];
       if (action === 'send') return { action, email: value };
       if (action === 'skip') return { action, state: value as LedgerState };
       return { action: 'halt', status: value as DispatchStatus };
