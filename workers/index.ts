@@ -8,6 +8,7 @@ import { startMailWorker } from './mailWorker.ts';
 import { startDispatchWorker } from './dispatchWorker.ts';
 import { startDeliverWorker } from './deliverWorker.ts';
 import { startFeedWorker } from './feedWorker.ts';
+import { startConfirmationRelay } from './confirmationRelay.ts';
 import { scheduleFeedPolls } from '../src/feed/schedule.ts';
 
 export interface RunningWorkers {
@@ -21,7 +22,9 @@ export async function startWorkers(s: Services): Promise<RunningWorkers> {
   // BullMQ's connection, and one for the stores; unlike the API's, both ride out a Redis restart.
   const connection = createRedis(s.config, 'worker', 'briefwire-worker');
   const storeConnection = createRedis(s.config, 'worker', 'briefwire-worker-store');
-  for (const c of [connection, storeConnection]) c.on('error', (err) => s.logger.warn({ err: err.message }, 'worker redis connection error'));
+  // The relay blocks on the outbox stream: a connection of its own.
+  const relayConnection = createRedis(s.config, 'worker', 'briefwire-confirm-relay');
+  for (const c of [connection, storeConnection, relayConnection]) c.on('error', (err) => s.logger.warn({ err: err.message }, 'worker redis connection error'));
   let confirmation: Promise<ConfirmationEmail> | undefined;
   const loadConfirmation = () =>
     (confirmation ??= loadConfirmationEmail({
@@ -68,6 +71,7 @@ export async function startWorkers(s: Services): Promise<RunningWorkers> {
       startFeedWorker({ ...common, redis: storeConnection, briefs, dispatchControl: s.dispatchControl, mailQueue: s.queues.mail }, connection, s.queues.feed.name),
     );
   }
+  const relay = startConfirmationRelay({ redis: relayConnection, outbox: s.keys.confirmOutbox, queue: s.queues.mail, logger: s.logger });
   for (const w of workers) {
     w.on('failed', (job, err) => {
       s.metrics.jobs.inc({ queue: w.name, result: 'failed' });
@@ -84,6 +88,7 @@ export async function startWorkers(s: Services): Promise<RunningWorkers> {
     workers,
     async close() {
       state.stopping = true;
+      await relay.close();
       const deadline = new Promise<void>((r) => setTimeout(r, s.config.shutdownGraceMs).unref());
       await Promise.race([Promise.all(workers.map((w) => w.close())), deadline]);
       await Promise.all(workers.map((w) => w.close(true).catch(() => undefined)));

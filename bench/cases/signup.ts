@@ -23,7 +23,7 @@ interface Run {
   errors: number;
 }
 
-async function cannon(url: string, path: string, seconds: number, connections: number): Promise<Run> {
+export async function cannon(url: string, path: string, seconds: number, connections: number): Promise<Run> {
   const tag = randomBytes(3).toString('hex');
   let n = 0;
   const result = await autocannon({
@@ -42,7 +42,7 @@ async function cannon(url: string, path: string, seconds: number, connections: n
   return { rps: result.requests.average, p50: result.latency.p50, p99: result.latency.p99, non2xx: result.non2xx, errors: result.errors };
 }
 
-async function startBare(redisUrl: string, prefix: string) {
+export async function startBare(redisUrl: string, prefix: string) {
   const port = await freePort();
   const child = spawn(process.execPath, ['--import', 'tsx', BARE, String(port), redisUrl, prefix], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   await new Promise<void>((resolve, reject) => {

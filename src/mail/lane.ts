@@ -6,7 +6,10 @@ import type { MailJob } from '../queue/queues.ts';
 
 /** Producer side of the transactional lane (confirmations, test sends). */
 export interface MailLane {
+  /** Owes this subscriber a confirmation: onto the outbox the relay drains (signups put themselves there). */
   enqueueConfirmation(subscriberId: string): Promise<void>;
+  /** Confirmations not yet sent or given up on: still in the outbox, or waiting on the mail queue. */
+  backlog(): Promise<number>;
   /** Test copies of a brief; the addresses are parked in Redis (a day), the job carries an id. */
   enqueueTestSend(briefId: string, to: string[]): Promise<string>;
   takeTestSend(requestId: string): Promise<{ briefId: string; to: string[] } | null>;
@@ -16,7 +19,11 @@ export function createMailLane(queue: Queue<MailJob>, redis: RedisClient, keys: 
   const key = (id: string) => `${keys.prefix}:test-send:${id}`;
   return {
     async enqueueConfirmation(subscriberId) {
-      await queue.add('confirm', { kind: 'confirm', subscriberId });
+      await redis.xadd(keys.confirmOutbox, 'MAXLEN', '~', 1_000_000, '*', 'id', subscriberId);
+    },
+    async backlog() {
+      const [outbox, queued] = await Promise.all([redis.xlen(keys.confirmOutbox), queue.count()]);
+      return outbox + queued;
     },
     async enqueueTestSend(briefId, to) {
       const requestId = randomUUID();

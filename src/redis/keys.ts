@@ -21,6 +21,8 @@ export function keyspace(prefix: string) {
     activeTopics: k('subs', 'topics'),
     confirmToken: (hash: string) => k('confirm', hash),
     confirmSentGuard: (id: string) => k('confirm', 'sent', id),
+    /** Stream of subscriber ids owed a confirmation; the relay moves them onto the mail queue. */
+    confirmOutbox: k('outbox', 'confirm'),
     rate: (name: string, bucket: string) => k('rate', name, bucket),
     briefSeq: k('brief', 'seq'),
     brief: (id: string) => k('brief', id),

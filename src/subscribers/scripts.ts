@@ -1,3 +1,5 @@
+import { CHECK_WINDOWS_LUA } from './limits.ts';
+
 /**
  * Lua scripts for subscriber state changes. Each change touches the record,
  * the indexes the planner reads and the consent log in one atomic step, so an
@@ -5,8 +7,17 @@
  * prefix inside the script; they all share its hash tag, hence one cluster slot.
  */
 
-/** KEYS: none. ARGV: prefix, email, name, topics, now, consentEventJson. Returns {id, before, after}. */
-export const SIGNUP = `
+/**
+ * ARGV: prefix, email, name, topics, now, consentEventJson, outboxKey, then the
+ * six SignupWindows values. Counts the rate-limit windows first and changes
+ * nothing when one is used up: returns {'limited', 1 (ip) | 2 (global), ttl}.
+ * Otherwise records the signup and, in the same step, puts the subscriber's id
+ * on the confirmation outbox (a stream the relay moves onto the mail queue), so
+ * a crash can never leave a signup without its confirmation. Returns {id, before, after}.
+ */
+export const SIGNUP = `${CHECK_WINDOWS_LUA}
+local limited = checkWindows(8)
+if limited then return {'limited', limited[1], limited[2]} end
 local p = ARGV[1]
 local byEmail = p .. ':sub:by-email'
 local id = redis.call('HGET', byEmail, ARGV[2])
@@ -24,6 +35,7 @@ else
   end
 end
 redis.call('RPUSH', p .. ':sub:' .. id .. ':consent', ARGV[6])
+redis.call('XADD', ARGV[7], 'MAXLEN', '~', 1000000, '*', 'id', id)
 local after = redis.call('HGET', p .. ':sub:' .. id, 'status')
 return {id, before, after}
 `;

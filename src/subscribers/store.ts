@@ -3,6 +3,7 @@ import { scriptRunner } from '../redis/scripts.ts';
 import type { Keyspace } from '../redis/keys.ts';
 import { type ConsentEvent, type Subscriber, type SubscriberStatus, joinTopics, splitTopics } from './model.ts';
 import * as lua from './scripts.ts';
+import { limitRefusal, type LimitRefusal, type SignupWindows } from './limits.ts';
 
 export interface SignupInput {
   email: string;
@@ -11,11 +12,9 @@ export interface SignupInput {
   event: Extract<ConsentEvent, { type: 'signup' }>;
 }
 
-export interface SignupOutcome {
-  id: string;
-  before: SubscriberStatus | 'new';
-  after: SubscriberStatus;
-}
+export type SignupOutcome =
+  | { limited: false; id: string; before: SubscriberStatus | 'new'; after: SubscriberStatus }
+  | ({ limited: true } & LimitRefusal);
 
 export type ImportOutcome = { id: string; result: 'created' | 'updated' | 'skipped'; status: SubscriberStatus };
 
@@ -27,7 +26,8 @@ export interface SubscriberPage {
 
 /** The subscriber store: every read and write of subscriber state goes through here. */
 export interface SubscriberStore {
-  signup(input: SignupInput): Promise<SignupOutcome>;
+  /** Counts the rate-limit windows, then (when allowed) records the signup and queues its confirmation: one atomic step. */
+  signup(input: SignupInput, windows: SignupWindows): Promise<SignupOutcome>;
   confirm(id: string, ip: string, at: Date): Promise<SubscriberStatus | null>;
   leave(id: string, status: 'unsubscribed' | 'bounced' | 'complained', event: ConsentEvent): Promise<SubscriberStatus | null>;
   setTopics(id: string, topics: string[]): Promise<SubscriberStatus | null>;
@@ -72,9 +72,11 @@ export function createSubscriberStore(redis: RedisClient, keys: Keyspace): Subsc
   };
 
   return {
-    async signup({ email, name, topics, event }) {
-      const [id, before, after] = (await evalLua(lua.SIGNUP, email, name, joinTopics(topics), event.at, JSON.stringify(event))) as string[];
-      return { id: id!, before: before as SignupOutcome['before'], after: after as SubscriberStatus };
+    async signup({ email, name, topics, event }, windows) {
+      const r = (await evalLua(lua.SIGNUP, email, name, joinTopics(topics), event.at, JSON.stringify(event), keys.confirmOutbox, ...windows.args)) as string[];
+      if (r[0] === 'limited') return { limited: true, ...limitRefusal(Number(r[1]), Number(r[2])) };
+      const [id, before, after] = r;
+      return { limited: false, id: id!, before: before as SubscriberStatus | 'new', after: after as SubscriberStatus };
     },
     async confirm(id, ip, at) {
       const now = at.toISOString();

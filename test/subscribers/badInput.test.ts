@@ -22,7 +22,7 @@ const form = (payload: string) =>
 /** Every key that says a subscriber or a confirmation exists, and the mail queue's size. */
 async function footprint() {
   const subscriberKeys = await h.services.redis.keys(`${h.prefix}:sub*`);
-  return { subscriberKeys: subscriberKeys.sort(), count: await h.services.subscribers.count(), queued: await h.services.queues.mail.count() };
+  return { subscriberKeys: subscriberKeys.sort(), count: await h.services.subscribers.count(), queued: await h.services.mailLane.backlog() };
 }
 
 /** Sends a request, asserts the rejection and that nothing was stored or queued. */

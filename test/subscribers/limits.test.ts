@@ -27,14 +27,14 @@ const signup = (harness: Harness, email: string, opts: { ip?: string; xff?: stri
 
 async function expectNothingStored(harness: Harness, email: string, queuedBefore: number) {
   expect(await harness.services.subscribers.findByEmail(email)).toBeNull();
-  expect(await harness.services.queues.mail.count()).toBe(queuedBefore);
+  expect(await harness.services.mailLane.backlog()).toBe(queuedBefore);
 }
 
 describe('per-IP signup limit', () => {
   it('answers 429 with Retry-After once the hourly limit is used up, and stores nothing', async () => {
     h = await createHarness({ env: { SIGNUP_LIMIT_PER_IP: '3', SIGNUP_LIMIT_GLOBAL: '1000' } });
     for (let i = 0; i < 3; i++) expect((await signup(h, `ip${i}@example.org`)).statusCode).toBe(202);
-    const queued = await h.services.queues.mail.count();
+    const queued = await h.services.mailLane.backlog();
     expect(queued).toBe(3);
 
     const res = await signup(h, 'ip-over@example.org');
@@ -71,7 +71,7 @@ describe('per-IP signup limit', () => {
     h = await createHarness({ env: { SIGNUP_LIMIT_PER_IP: '2', TRUST_PROXY_HOPS: '0' } });
     expect((await signup(h, 'a0@example.org', { xff: '203.0.113.1' })).statusCode).toBe(202);
     expect((await signup(h, 'a1@example.org', { xff: '203.0.113.2' })).statusCode).toBe(202);
-    const queued = await h.services.queues.mail.count();
+    const queued = await h.services.mailLane.backlog();
     // The socket address is the same each time; the header is ignored entirely.
     for (const xff of ['203.0.113.3', '203.0.113.4, 198.51.100.7', 'unknown']) {
       const res = await signup(h, 'spoof@example.org', { xff });
@@ -87,7 +87,7 @@ describe('per-IP signup limit', () => {
     // The client is 192.0.2.50 (the proxy appended it last); what the client wrote before it is spoofable.
     expect((await signup(h, 'b0@example.org', { ip: proxy, xff: '1.1.1.1, 192.0.2.50' })).statusCode).toBe(202);
     expect((await signup(h, 'b1@example.org', { ip: proxy, xff: '2.2.2.2, 192.0.2.50' })).statusCode).toBe(202);
-    const queued = await h.services.queues.mail.count();
+    const queued = await h.services.mailLane.backlog();
     const res = await signup(h, 'spoof1@example.org', { ip: proxy, xff: '3.3.3.3, 192.0.2.50' });
     expect(res.statusCode).toBe(429);
     expect(res.headers['retry-after']).toBeDefined();
@@ -106,7 +106,7 @@ describe('global signup limit', () => {
   it('caps signups per minute across all IPs with 429 and Retry-After, storing nothing', async () => {
     h = await createHarness({ env: { SIGNUP_LIMIT_PER_IP: '100', SIGNUP_LIMIT_GLOBAL: '3' } });
     for (let i = 0; i < 3; i++) expect((await signup(h, `g${i}@example.org`, { ip: `198.51.100.${30 + i}` })).statusCode).toBe(202);
-    const queued = await h.services.queues.mail.count();
+    const queued = await h.services.mailLane.backlog();
     const res = await signup(h, 'g-over@example.org', { ip: '198.51.100.99' });
     expect(res.statusCode).toBe(429);
     const retryAfter = Number(res.headers['retry-after']);

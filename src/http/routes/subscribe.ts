@@ -121,26 +121,23 @@ const subscribeRoutes: FastifyPluginAsync<{ services: Services }> = async (app, 
       }
       throw e;
     }
-    const verdict = await s.signupLimits.hit(req.ip);
-    if (!verdict.allowed) {
+    // Same work for every address state; the mail worker decides whether to send.
+    // One round trip: rate limits, the signup and its confirmation's place in the outbox.
+    const event = {
+      type: 'signup' as const,
+      at: new Date().toISOString(),
+      ip: req.ip,
+      userAgent: String(req.headers['user-agent'] ?? '').slice(0, 300),
+      consentVersion: s.config.consent.version,
+      source: form ? ('form' as const) : ('api' as const),
+    };
+    const outcome = await s.subscribers.signup({ ...input, event }, s.signupLimits.windows(req.ip));
+    if (outcome.limited) {
       s.metrics.signups.inc({ outcome: 'rate_limited' });
-      s.metrics.rateLimited.inc({ limit: verdict.limit });
-      reply.header('Retry-After', String(verdict.retryAfterSec));
+      s.metrics.rateLimited.inc({ limit: outcome.limit });
+      reply.header('Retry-After', String(outcome.retryAfterSec));
       throw new HttpError(429, 'RATE_LIMITED', 'Too many signups from here. Try again later.');
     }
-    // Same work for every address state; the mail worker decides whether to send.
-    const outcome = await s.subscribers.signup({
-      ...input,
-      event: {
-        type: 'signup',
-        at: new Date().toISOString(),
-        ip: req.ip,
-        userAgent: String(req.headers['user-agent'] ?? '').slice(0, 300),
-        consentVersion: s.config.consent.version,
-        source: form ? 'form' : 'api',
-      },
-    });
-    await s.mailLane.enqueueConfirmation(outcome.id);
     s.metrics.signups.inc({ outcome: 'accepted' });
     return accepted();
   });
