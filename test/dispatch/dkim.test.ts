@@ -1,12 +1,15 @@
 import { generateKeyPairSync } from 'node:crypto';
+import { dkimVerify } from 'mailauth/lib/dkim/verify.js';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { mjmlRenderCount } from '../../src/briefs/compile.ts';
 import { createHarness, type Harness } from '../support/harness.ts';
 import { addSubscribers, createBrief, dispatch, waitForStatus } from './support.ts';
 
 let h: Harness;
+let publicKeyDer = '';
 beforeAll(async () => {
-  const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+  const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+  publicKeyDer = publicKey.export({ type: 'spki', format: 'der' }).toString('base64');
   h = await createHarness({
     workers: true,
     env: {
@@ -34,4 +37,14 @@ it('signs bulk mail with DKIM covering both unsubscribe headers, and renders MJM
   expect(sig).toContain('s=bw2026');
   const signed = /;h=([^;]+)/.exec(sig!)![1]!.toLowerCase().split(':');
   expect(signed).toEqual(expect.arrayContaining(['from', 'subject', 'list-unsubscribe', 'list-unsubscribe-post', 'list-id', 'message-id']));
+
+  // The signature verifies over the bytes that arrived (signed before dot-stuffing, not after).
+  const resolver = async (name: string, rr: string) => {
+    if (rr === 'TXT' && name === 'bw2026._domainkey.briefwire.localhost') return [[`v=DKIM1; k=rsa; p=${publicKeyDer}`]];
+    throw Object.assign(new Error(`no ${rr} for ${name}`), { code: 'ENOTFOUND' });
+  };
+  for (const m of h.smtp.received.slice(0, 3)) {
+    const verdict = await dkimVerify(Buffer.from(m.raw, 'utf8'), { resolver });
+    expect(verdict.results.map((r: { status: { result: string } }) => r.status.result)).toEqual(['pass']);
+  }
 });
