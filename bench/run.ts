@@ -27,7 +27,7 @@ if (args.includes('--cpu-prof')) {
 }
 
 const P = quick
-  ? { reps: 3, recipients: 5_000, naive: 60, memory: 100_000, signupSeconds: 3, lanes: 10_000, lanesReps: 1, compiles: 5, splices: 20_000 }
+  ? { reps: 3, recipients: 1_000, naive: 30, memory: 20_000, signupSeconds: 2, lanes: 5_000, lanesReps: 1, compiles: 5, splices: 20_000 }
   : { reps: 3, recipients: 20_000, naive: 200, memory: 1_000_000, signupSeconds: 10, lanes: 100_000, lanesReps: 3, compiles: 20, splices: 200_000 };
 const WORKERS = 2;
 const POOL = 5;

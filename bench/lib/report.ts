@@ -50,7 +50,7 @@ export function writeResults(results: { mode: string; startedAt: string; machine
   const md = [
     '# briefwire benchmark results',
     '',
-    `Run \`npm run bench\` (full) or \`npm run bench -- --quick\` (smaller sizes; about 6 minutes on 2 busy cores, half of it case 2's 100,000-recipient dispatch). This file is rewritten by each run; every run's raw numbers stay in \`bench/results/\`.`,
+    `Run \`npm run bench\` (full) or \`npm run bench -- --quick\` (smaller sizes, about 1.5 minutes here; its ratios are rougher: fixed costs weigh more on 1,000 recipients). This file is rewritten by each run; every run's raw numbers stay in \`bench/results/\`.`,
     '',
     `Last run: ${results.startedAt} (${results.mode} mode); raw data: \`bench/results/${jsonPath.split('/').pop()}\`.`,
     '',

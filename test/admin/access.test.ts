@@ -43,6 +43,16 @@ describe('without a session or token', () => {
     expect(cookie).toBe('');
   });
 
+  it('ten wrong tokens lock that address out of sign-in for the window, right token or not; other addresses are unaffected', async () => {
+    for (let i = 0; i < 10; i++) expect((await signIn(h, `guess-${i}-0123456789`, '203.0.113.9')).res.statusCode).toBe(401);
+    const locked = await signIn(h, undefined, '203.0.113.9');
+    expect(locked.res.statusCode).toBe(429);
+    expect(Number(locked.res.headers['retry-after'])).toBeGreaterThan(800);
+    expect(locked.res.body).toContain('SIGN_IN_THROTTLED');
+    expect(locked.cookie).toBe('');
+    expect((await signIn(h, undefined, '203.0.113.10')).cookie).not.toBe('');
+  });
+
   it('the login form itself needs its CSRF token', async () => {
     const res = await h.app.inject({ method: 'POST', url: '/admin/login', headers: { 'content-type': FORM }, payload: form({ token: 'test-editor-token-0123456789' }) });
     expect(res.statusCode).toBe(403);

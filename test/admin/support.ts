@@ -34,12 +34,13 @@ const cookieOf = (setCookie: string | string[] | undefined, name: string) => {
 export const csrfFrom = (body: string) => /name="_csrf" value="([^"]+)"/.exec(body)?.[1];
 
 /** Signs in through the real login form (inject), returning the session cookie and its CSRF token. */
-export async function signIn(h: Harness, token = EDITOR_TOKEN) {
-  const form = await h.app.inject({ url: '/admin/login' });
+export async function signIn(h: Harness, token = EDITOR_TOKEN, ip = '127.0.0.1') {
+  const form = await h.app.inject({ url: '/admin/login', remoteAddress: ip });
   const anchor = cookieOf(form.headers['set-cookie'], 'bw_login')!;
   const res = await h.app.inject({
     method: 'POST',
     url: '/admin/login',
+    remoteAddress: ip,
     headers: { 'content-type': 'application/x-www-form-urlencoded', cookie: `bw_login=${anchor.value}` },
     payload: new URLSearchParams({ _csrf: csrfFrom(form.body)!, token, next: '/admin' }).toString(),
   });

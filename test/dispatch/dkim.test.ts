@@ -45,6 +45,6 @@ it('signs bulk mail with DKIM covering both unsubscribe headers, and renders MJM
   };
   for (const m of h.smtp.received.slice(0, 3)) {
     const verdict = await dkimVerify(Buffer.from(m.raw, 'utf8'), { resolver });
-    expect(verdict.results.map((r: { status: { result: string } }) => r.status.result)).toEqual(['pass']);
+    expect(verdict.results.map((r) => r.status.result)).toEqual(['pass']);
   }
 });

@@ -7,6 +7,7 @@ import { CSRF_FIELD, csrfMatches, csrfToken } from './csrf.ts';
 import { formFields, one } from './form.ts';
 import { pageContext, sendPage } from './layout.ts';
 import { SESSION_COOKIE, SESSION_TTL_SEC, type AdminSessions } from './session.ts';
+import { createSignInThrottle } from './signInThrottle.ts';
 
 /** Before sign-in there is no session; a short-lived cookie of its own anchors the login form's CSRF token. */
 const LOGIN_COOKIE = 'bw_login';
@@ -19,7 +20,9 @@ export function registerLoginPages(app: FastifyInstance, s: Services, sessions: 
   const secure = s.config.http.publicUrl.startsWith('https://');
   const cookieBase = { httpOnly: true, sameSite: 'strict' as const, secure, path: '/admin' };
 
-  const loginForm = (req: FastifyRequest, reply: FastifyReply, next: string, error?: string) => {
+  const throttle = createSignInThrottle(s.redis, s.keys);
+
+  const loginForm = (req: FastifyRequest, reply: FastifyReply, next: string, error?: string, status = error ? 401 : 200) => {
     let anchor = req.cookies[LOGIN_COOKIE];
     if (!anchor || !/^[A-Za-z0-9_-]{22}$/.test(anchor)) {
       anchor = randomBytes(16).toString('base64url');
@@ -28,7 +31,7 @@ export function registerLoginPages(app: FastifyInstance, s: Services, sessions: 
     const ctx = pageContext(req, s.config.mail.listName);
     return sendPage(reply, ctx, {
       title: 'Sign in',
-      status: error ? 401 : 200,
+      status,
       body: html`<h1>Sign in</h1>
 <form method="post" action="/admin/login">
   <input type="hidden" name="${CSRF_FIELD}" value="${csrfToken(s.config.secretKey, 'login', anchor)}">
@@ -52,9 +55,17 @@ export function registerLoginPages(app: FastifyInstance, s: Services, sessions: 
     if (!anchor || !csrfMatches(s.config.secretKey, 'login', anchor, one(f[CSRF_FIELD]))) {
       return csrfRefused(req, reply, s.config.mail.listName);
     }
+    const wait = await throttle.retryAfter(req.ip);
+    if (wait) {
+      req.log.warn({ code: 'ADMIN_SIGN_IN_THROTTLED' }, 'admin sign-in refused: too many wrong tokens from this address');
+      reply.header('Retry-After', String(wait));
+      const minutes = Math.ceil(wait / 60);
+      return loginForm(req, reply, safeNext(one(f.next)), `Too many wrong tokens from here (code SIGN_IN_THROTTLED). Try again in ${minutes} minute${minutes === 1 ? '' : 's'}.`, 429);
+    }
     const token = one(f.token);
     if (!token || token.length > 512 || !auth.isEditorToken(token)) {
       req.log.info({ code: 'ADMIN_SIGN_IN_REFUSED' }, 'admin sign-in refused');
+      await throttle.refused(req.ip);
       return loginForm(req, reply, safeNext(one(f.next)), 'That token is not an editor token.');
     }
     const session = await sessions.create();
