@@ -92,7 +92,7 @@ export async function deliverBatch(
     });
     const started = performance.now();
     try {
-      await deps.mailer.send({ from: template.from, to: claim.email, raw });
+      await deps.mailer.send({ from: template.from, to: claim.email, raw, noLineStartsWithDot: true });
       metrics.emails.inc({ lane: 'bulk', outcome: 'sent' });
       return { subscriberId: id, outcome: 'sent' };
     } catch (e) {

@@ -10,6 +10,12 @@ export interface OutgoingMessage {
   to: string;
   /** The whole RFC 5322 message, CRLF line ends only (SMTP sends it as is, dot-stuffed). */
   raw: Buffer | string;
+  /**
+   * The builder guarantees that no line of `raw` starts with "." (the bulk
+   * message QP-encodes such dots as =2E), so SMTP need not search 35 KB per
+   * recipient for dots to double.
+   */
+  noLineStartsWithDot?: boolean;
 }
 
 export interface SendReceipt {

@@ -39,8 +39,9 @@ export function createSmtpMailer(config: Config, url = config.mail.smtpUrl, pool
 
   return {
     kind: 'smtp',
-    async send({ from, to, raw }) {
-      const data = toSmtpData(sign ? await sign(raw) : raw);
+    async send({ from, to, raw, noLineStartsWithDot }) {
+      // A DKIM signature is one more header (folded lines start with whitespace): the guarantee still holds.
+      const data = toSmtpData(sign ? await sign(raw) : raw, { noLineStartsWithDot });
       for (let attempt = 1; ; attempt++) {
         const session = await pool.acquire();
         const reused = session.sent > 0;

@@ -9,8 +9,8 @@ import type { SmtpTarget } from './smtpTarget.ts';
  * write. Bulk mail is already MIME-encoded once per brief; what is left per
  * recipient is this, so it is kept to two round trips and one buffer copy.
  *
- * "Handed over" is exact here: the message, final dot included, is one write,
- * and it counts only once the socket has taken all of it. A connection lost
+ * "Handed over" is exact here: the message, final dot included, is one
+ * gathered write, and it counts only once the socket has taken all of it. A connection lost
  * before that cannot have delivered (no final dot); after it, it may have.
  */
 
@@ -34,36 +34,40 @@ function smtpError(message: string, code: string, reply?: Reply, dataHandedOver 
 
 const DOT = 0x2e;
 const LINE_END_DOTS = [Buffer.from('\n.'), Buffer.from('\r.')];
+const ONE_DOT = Buffer.from('.');
+const END_AFTER_CRLF = Buffer.from('.\r\n');
+const END = Buffer.from('\r\n.\r\n');
 
 /**
- * What goes after DATA: the message dot-stuffed, then the terminating dot.
- * Messages arrive with CRLF line ends (the Mailer contract; both message
- * builders guarantee it, and test/mail/smtpSession.test.ts checks them), so no
- * per-recipient pass over 35 KB looks for bare ones. A dot is doubled after a
- * CR as well as after an LF: whatever a receiver takes for a line end, no line
- * of the message can look like the end of the data (SMTP smuggling).
+ * What goes after DATA, as pieces for one gathered write (no copy of the
+ * message): the message dot-stuffed, then the terminating dot. Messages arrive
+ * with CRLF line ends (the Mailer contract; both message builders guarantee
+ * it, and test/mail/smtpSession.test.ts checks them), so no per-recipient pass
+ * looks for bare ones. A dot is doubled after a CR as well as after an LF:
+ * whatever a receiver takes for a line end, no line of the message can look
+ * like the end of the data (SMTP smuggling). `noLineStartsWithDot` skips the
+ * search when the builder guarantees there is nothing to double.
  */
-export function toSmtpData(raw: Buffer | string): Buffer {
+export function toSmtpData(raw: Buffer | string, opts: { noLineStartsWithDot?: boolean } = {}): Buffer[] {
   const src = typeof raw === 'string' ? Buffer.from(raw, 'utf8') : raw;
-  // Native searches for the few dots to double, then one copy: this runs for every recipient.
+  const crlfEnded = src.length >= 2 && src[src.length - 2] === 13 && src[src.length - 1] === 10;
+  const tail = crlfEnded ? END_AFTER_CRLF : END;
+  if (opts.noLineStartsWithDot) return [src, tail];
   const dots: number[] = src[0] === DOT ? [0] : [];
   for (const lineEndDot of LINE_END_DOTS) {
     for (let i = src.indexOf(lineEndDot); i !== -1; i = src.indexOf(lineEndDot, i + 1)) dots.push(i + 1);
   }
   dots.sort((x, y) => x - y);
-  const crlfEnded = src.length >= 2 && src[src.length - 2] === 13 && src[src.length - 1] === 10;
-  const tail = crlfEnded ? '.\r\n' : '\r\n.\r\n';
-  const out = Buffer.allocUnsafe(src.length + dots.length + tail.length);
-  let at = 0;
+  const pieces: Buffer[] = [];
   let from = 0;
   for (const d of dots) {
-    at += src.copy(out, at, from, d);
-    out[at++] = DOT;
+    if (d > from) pieces.push(src.subarray(from, d));
+    pieces.push(ONE_DOT);
     from = d;
   }
-  at += src.copy(out, at, from);
-  out.write(tail, at, 'latin1');
-  return out;
+  if (from < src.length) pieces.push(src.subarray(from));
+  pieces.push(tail);
+  return pieces;
 }
 
 const SAFE_ADDRESS = /^[^\s<>\r\n]+$/;
@@ -230,7 +234,7 @@ export class SmtpSession {
    * Sends one message to one recipient. `data` comes from toSmtpData. Throws a
    * MailSendError whose `dataHandedOver` says whether the server may have it.
    */
-  async send(from: string, to: string, data: Buffer): Promise<string> {
+  async send(from: string, to: string, data: Buffer[]): Promise<string> {
     if (this.closedError) throw this.closedError;
     if (!SAFE_ADDRESS.test(from) || !SAFE_ADDRESS.test(to)) throw smtpError('Invalid envelope address', 'EENVELOPE');
     this.sent++;
@@ -261,9 +265,19 @@ export class SmtpSession {
     }
     let handedOver = false;
     const final = this.reply();
-    this.socket.write(data, (err) => {
-      if (!err) handedOver = true;
-    });
+    // One gathered write (writev); the last piece's callback runs once the socket has taken them all.
+    this.socket.cork();
+    data.forEach((piece, i) =>
+      this.socket.write(
+        piece,
+        i === data.length - 1
+          ? (err) => {
+              if (!err) handedOver = true;
+            }
+          : undefined,
+      ),
+    );
+    this.socket.uncork();
     let r: Reply;
     try {
       r = await final;

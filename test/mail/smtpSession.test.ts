@@ -80,13 +80,16 @@ const failure = (p: Promise<unknown>) => p.then(() => null, (e: MailSendError) =
 
 describe('SMTP data encoding', () => {
   it('doubles a dot after any CR or LF and at the start, and ends with a lone dot', () => {
-    expect(toSmtpData('.a\r\n.b\r\n..c\r\nd.e').toString()).toBe('..a\r\n..b\r\n...c\r\nd.e\r\n.\r\n');
+    const data = (raw: Buffer | string) => Buffer.concat(toSmtpData(raw));
+    expect(data('.a\r\n.b\r\n..c\r\nd.e').toString()).toBe('..a\r\n..b\r\n...c\r\nd.e\r\n.\r\n');
     // Under any reading of a line end, no line of the data is a lone dot (SMTP smuggling).
-    expect(toSmtpData('a\n.\nb\r.\rc\r\n').toString()).toBe('a\n..\nb\r..\rc\r\n.\r\n');
-    expect(toSmtpData(Buffer.from('x\r\n')).toString()).toBe('x\r\n.\r\n');
+    expect(data('a\n.\nb\r.\rc\r\n').toString()).toBe('a\n..\nb\r..\rc\r\n.\r\n');
+    expect(data(Buffer.from('x\r\n')).toString()).toBe('x\r\n.\r\n');
     // Bytes outside ASCII pass through untouched, from a Buffer and from a string.
-    expect(toSmtpData(Buffer.from([0xe9, 0x0d, 0x0a]))).toEqual(Buffer.from([0xe9, 0x0d, 0x0a, 0x2e, 0x0d, 0x0a]));
-    expect(toSmtpData('é\r\n')).toEqual(Buffer.from('é\r\n.\r\n'));
+    expect(data(Buffer.from([0xe9, 0x0d, 0x0a]))).toEqual(Buffer.from([0xe9, 0x0d, 0x0a, 0x2e, 0x0d, 0x0a]));
+    expect(data('é\r\n')).toEqual(Buffer.from('é\r\n.\r\n'));
+    // A builder that guarantees no leading dots gets its bytes untouched, plus the final dot.
+    expect(Buffer.concat(toSmtpData('a\r\nb\r\n', { noLineStartsWithDot: true })).toString()).toBe('a\r\nb\r\n.\r\n');
   });
 
   it('the message builders hand the mailer CRLF line ends only, with hostile values spliced in', async () => {
@@ -95,7 +98,12 @@ describe('SMTP data encoding', () => {
     const template = buildBulkMessage(compiled, { from: 'Fast Thinking <alerts@example.org>', listId: 'FT <ft.example.org>', date: new Date() });
     const dotty = 'https://news.example.org/u/.\r\n.\n.';
     const bulk = renderBulkMessage(template, { to: 'r@example.org', messageId: 'd.1@example.org', unsubscribeUrl: dotty, preferencesUrl: dotty });
-    expect(bulk.toString('latin1')).not.toMatch(bareLineEnd);
+    const text = bulk.toString('latin1');
+    expect(text).not.toMatch(bareLineEnd);
+    // What the deliverer promises the mailer (noLineStartsWithDot), within QP's 76 columns.
+    expect(text).not.toMatch(/(^|\n)\./);
+    const body = text.slice(text.indexOf('\r\n\r\n') + 4);
+    expect(Math.max(...body.split('\r\n').map((l) => l.length))).toBeLessThanOrEqual(76);
     const composed = await composeMessage({ from: 'a@example.org', to: 'b@example.org', subject: 's\n.', html: '<p>a\n.\rb</p>', text: 'a\n.\rb\n' });
     expect(composed.toString('latin1')).not.toMatch(bareLineEnd);
   });
