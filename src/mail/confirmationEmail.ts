@@ -1,7 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import Handlebars from 'handlebars';
-import { renderMjml } from '../briefs/compile.ts';
 
 export interface ConfirmationEmail {
   subject: string;
@@ -11,15 +10,15 @@ export interface ConfirmationEmail {
 
 const SLOT = 'bwslot-confirm-url';
 
-/** Compiles templates/confirm.mjml once at boot. */
+/** Fills templates/confirm.html (confirm.mjml, rendered at build time) once, on first use. */
 export async function loadConfirmationEmail(opts: {
   templatesDir: string;
   listName: string;
   postalAddress: string;
 }): Promise<ConfirmationEmail> {
-  const source = await readFile(join(opts.templatesDir, 'confirm.mjml'), 'utf8');
-  const mjml = Handlebars.compile(source)({ confirmUrl: SLOT, listName: opts.listName, postalAddress: opts.postalAddress });
-  const [before, ...rest] = (await renderMjml(mjml)).split(SLOT);
+  const source = await readFile(join(opts.templatesDir, 'confirm.html'), 'utf8');
+  const html = Handlebars.compile(source)({ confirmUrl: SLOT, listName: opts.listName, postalAddress: opts.postalAddress });
+  const [before, ...rest] = html.replace(/^<!-- Generated[^\n]*\n/, '').split(SLOT);
   const text = (url: string) =>
     [
       `Confirm your ${opts.listName} email alerts`,
