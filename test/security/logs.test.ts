@@ -31,6 +31,8 @@ beforeAll(async () => {
   const config = loadConfig(testEnv(prefix, smtp.url, { LOG_LEVEL: 'trace' }));
   services = createServices(config, createLogger('trace', stream));
   app = await buildApp(services);
+  // The API's connection fails fast (no offline queue): let it connect before the first request.
+  await services.redis.ping().catch(async () => new Promise((r) => services.redis.once('ready', r)));
   workers = await startWorkers(services);
 });
 afterAll(async () => {
