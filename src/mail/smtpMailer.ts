@@ -2,7 +2,8 @@ import DKIM from 'nodemailer/lib/dkim';
 import type { Config } from '../config.ts';
 import type { Mailer, MailSendError } from './mailer.ts';
 import { SmtpPool } from './smtpPool.ts';
-import { SmtpSession, toSmtpData } from './smtpSession.ts';
+import { toSmtpData } from './smtpData.ts';
+import { SmtpSession } from './smtpSession.ts';
 import { parseSmtpUrl } from './smtpTarget.ts';
 
 /**

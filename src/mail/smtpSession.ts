@@ -5,12 +5,12 @@ import type { SmtpTarget } from './smtpTarget.ts';
 
 /**
  * One SMTP connection that moves pre-built messages: EHLO, STARTTLS, AUTH,
- * then per message a pipelined MAIL/RCPT/DATA and the message bytes in one
- * write. Bulk mail is already MIME-encoded once per brief; what is left per
- * recipient is this, so it is kept to two round trips and one buffer copy.
+ * then per message a pipelined MAIL/RCPT/DATA and the message (see
+ * smtpData.ts) in one gathered write. Bulk mail is already MIME-encoded once
+ * per brief; what is left per recipient is this, kept to two round trips.
  *
- * "Handed over" is exact here: the message, final dot included, is one
- * gathered write, and it counts only once the socket has taken all of it. A connection lost
+ * "Handed over" is exact here: the message, final dot included, is one write,
+ * and it counts only once the socket has taken all of it. A connection lost
  * before that cannot have delivered (no final dot); after it, it may have.
  */
 
@@ -30,44 +30,6 @@ function smtpError(message: string, code: string, reply?: Reply, dataHandedOver 
   }
   err.dataHandedOver = dataHandedOver;
   return err;
-}
-
-const DOT = 0x2e;
-const LINE_END_DOTS = [Buffer.from('\n.'), Buffer.from('\r.')];
-const ONE_DOT = Buffer.from('.');
-const END_AFTER_CRLF = Buffer.from('.\r\n');
-const END = Buffer.from('\r\n.\r\n');
-
-/**
- * What goes after DATA, as pieces for one gathered write (no copy of the
- * message): the message dot-stuffed, then the terminating dot. Messages arrive
- * with CRLF line ends (the Mailer contract; both message builders guarantee
- * it, and test/mail/smtpSession.test.ts checks them), so no per-recipient pass
- * looks for bare ones. A dot is doubled after a CR as well as after an LF:
- * whatever a receiver takes for a line end, no line of the message can look
- * like the end of the data (SMTP smuggling). `noLineStartsWithDot` skips the
- * search when the builder guarantees there is nothing to double.
- */
-export function toSmtpData(raw: Buffer | string, opts: { noLineStartsWithDot?: boolean } = {}): Buffer[] {
-  const src = typeof raw === 'string' ? Buffer.from(raw, 'utf8') : raw;
-  const crlfEnded = src.length >= 2 && src[src.length - 2] === 13 && src[src.length - 1] === 10;
-  const tail = crlfEnded ? END_AFTER_CRLF : END;
-  if (opts.noLineStartsWithDot) return [src, tail];
-  const dots: number[] = src[0] === DOT ? [0] : [];
-  for (const lineEndDot of LINE_END_DOTS) {
-    for (let i = src.indexOf(lineEndDot); i !== -1; i = src.indexOf(lineEndDot, i + 1)) dots.push(i + 1);
-  }
-  dots.sort((x, y) => x - y);
-  const pieces: Buffer[] = [];
-  let from = 0;
-  for (const d of dots) {
-    if (d > from) pieces.push(src.subarray(from, d));
-    pieces.push(ONE_DOT);
-    from = d;
-  }
-  if (from < src.length) pieces.push(src.subarray(from));
-  pieces.push(tail);
-  return pieces;
 }
 
 const SAFE_ADDRESS = /^[^\s<>\r\n]+$/;
@@ -231,14 +193,13 @@ export class SmtpSession {
   }
 
   /**
-   * Sends one message to one recipient. `data` comes from toSmtpData. Throws a
+   * Sends one message to one recipient. `data` comes from toSmtpData (smtpData.ts). Throws a
    * MailSendError whose `dataHandedOver` says whether the server may have it.
    */
   async send(from: string, to: string, data: Buffer[]): Promise<string> {
     if (this.closedError) throw this.closedError;
     if (!SAFE_ADDRESS.test(from) || !SAFE_ADDRESS.test(to)) throw smtpError('Invalid envelope address', 'EENVELOPE');
     this.sent++;
-    // eslint-disable-next-line no-control-regex
     const utf8 = /[^\x00-\x7f]/.test(from + to) && this.extensions.has('SMTPUTF8') ? ' SMTPUTF8' : '';
     const envelope = [`MAIL FROM:<${from}>${utf8}`, `RCPT TO:<${to}>`, 'DATA'];
     let replies: Reply[];

@@ -4,7 +4,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.ts';
 import type { Mailer, MailSendError } from '../../src/mail/mailer.ts';
 import { createSmtpMailer } from '../../src/mail/smtpMailer.ts';
-import { toSmtpData } from '../../src/mail/smtpSession.ts';
+import { toSmtpData } from '../../src/mail/smtpData.ts';
 import { composeMessage } from '../../src/mail/compose.ts';
 import { compileBrief } from '../../src/briefs/compile.ts';
 import { buildBulkMessage, renderBulkMessage } from '../../src/dispatch/bulkMessage.ts';
