@@ -5,7 +5,7 @@ import type { Mailer, MailSendError } from '../mail/mailer.ts';
 import { classifySmtpFailure, describeSmtpFailure } from '../mail/smtpFailure.ts';
 import type { SubscriberStore } from '../subscribers/store.ts';
 import type { LinkTokens } from '../subscribers/tokens.ts';
-import type { DispatchStore, RecordOutcome } from './store.ts';
+import type { ClaimResult, DispatchStore, RecordOutcome } from './store.ts';
 import type { SendRateLimiter } from './sendRate.ts';
 import { renderBulkMessage, type BulkMessageTemplate } from './bulkMessage.ts';
 
@@ -66,15 +66,23 @@ export async function deliverBatch(
   type Outcome = { subscriberId: string; outcome: RecordOutcome };
   const record = (o: Outcome) => dispatches.record(job.dispatchId, o.subscriberId, o.outcome);
 
-  /** Sends to one recipient; returns the outcome for the ledger, which the lane's next claim records. */
-  const sendOne = async (id: string, previous: Outcome | null): Promise<Outcome | null> => {
+  /** The outcome a lane still owes the ledger; the lane's next claim records it. */
+  type Carry = { pending: Outcome | null };
+
+  /** Sends to one recipient; leaves its outcome in `carry` for the next claim (or the lane's end). */
+  const sendOne = async (id: string, carry: Carry): Promise<void> => {
     // A record never waits behind the rate limit: a crash in that wait would leave it unsettled.
-    if (previous && deps.sendRate.limited) {
-      await record(previous);
-      previous = null;
+    if (carry.pending && deps.sendRate.limited) {
+      await record(carry.pending);
+      carry.pending = null;
     }
     await deps.sendRate.acquire();
-    const claim = await dispatches.claim(job.dispatchId, id, previous ?? undefined);
+    const claim = await dispatches.claim(job.dispatchId, id, carry.pending ?? undefined);
+    carry.pending = null;
+    carry.pending = await attempt(id, claim);
+  };
+
+  const attempt = async (id: string, claim: ClaimResult): Promise<Outcome | null> => {
     if (claim.action === 'halt') {
       stop ??= claim.status === 'paused' ? { kind: 'paused' } : { kind: 'halted', status: claim.status };
       return null;
@@ -128,18 +136,18 @@ export async function deliverBatch(
   };
 
   const lane = async () => {
-    let pending: Outcome | null = null;
+    const carry: Carry = { pending: null };
     try {
       while (!stop && next < job.ids.length) {
         if (opts.shouldStop()) {
           stop = { kind: 'interrupted' };
           break;
         }
-        pending = await sendOne(job.ids[next++]!, pending);
+        await sendOne(job.ids[next++]!, carry);
       }
     } finally {
-      // The lane's last outcome has no next claim to ride on. (Recording twice is harmless: only 'sending' moves.)
-      if (pending) await record(pending);
+      // The lane's last outcome has no next claim to ride on; nor has one whose claim call failed.
+      if (carry.pending) await record(carry.pending);
     }
   };
   await Promise.all(Array.from({ length: Math.min(config.mail.poolSize, job.ids.length) }, lane));
