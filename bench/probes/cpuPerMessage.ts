@@ -1,6 +1,5 @@
-import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import { startRedis, startSink, deletePrefix } from '../lib/infra.ts';
+import { cpuMs, pidsOf } from '../lib/procCpu.ts';
 import { seedSubscribers } from '../lib/seed.ts';
 import { benchEnv, benchPrefix, dispatchMs, profileInto, startStack } from '../lib/stack.ts';
 
@@ -14,12 +13,6 @@ const WORKERS = Number(process.argv[3] ?? 2);
 const POOL = Number(process.argv[4] ?? 5);
 const profArg = process.argv.indexOf('--cpu-prof');
 if (profArg > 0) profileInto(process.argv[profArg + 1]!);
-const ticks = Number(execFileSync('getconf', ['CLK_TCK']).toString().trim());
-const cpuMs = (pid: number) => {
-  const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-  return ((Number(f[11]) + Number(f[12])) * 1000) / ticks;
-};
-const pidsOf = (pattern: string) => execFileSync('pgrep', ['-f', pattern]).toString().trim().split('\n').map(Number);
 
 const redis = await startRedis();
 const sink = await startSink();

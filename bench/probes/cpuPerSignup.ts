@@ -1,6 +1,5 @@
-import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import { startRedis, startSink, deletePrefix } from '../lib/infra.ts';
+import { cpuMs, pidsOf } from '../lib/procCpu.ts';
 import { benchEnv, benchPrefix, startStack } from '../lib/stack.ts';
 import { cannon, startBare } from '../cases/signup.ts';
 
@@ -10,12 +9,6 @@ import { cannon, startBare } from '../cases/signup.ts';
  * alternating autocannon runs. Usage: npx tsx bench/probes/cpuPerSignup.ts [seconds]
  */
 const SECONDS = Number(process.argv[2] ?? 5);
-const ticks = Number(execFileSync('getconf', ['CLK_TCK']).toString().trim());
-const cpuMs = (pid: number) => {
-  const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-  return ((Number(f[11]) + Number(f[12])) * 1000) / ticks;
-};
-const pidsOf = (pattern: string) => execFileSync('pgrep', ['-f', pattern]).toString().trim().split('\n').map(Number);
 
 const redis = await startRedis();
 const sink = await startSink();
