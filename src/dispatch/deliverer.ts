@@ -78,6 +78,7 @@ export async function deliverBatch(
     }
     await deps.sendRate.acquire();
     const claim = await dispatches.claim(job.dispatchId, id, carry.pending ?? undefined);
+    // The claim has recorded it: should the attempt throw, nothing is owed any more.
     carry.pending = null;
     carry.pending = await attempt(id, claim);
   };

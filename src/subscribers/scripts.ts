@@ -35,7 +35,7 @@ else
   end
 end
 redis.call('RPUSH', p .. ':sub:' .. id .. ':consent', ARGV[6])
-redis.call('XADD', ARGV[7], 'MAXLEN', '~', 1000000, '*', 'id', id)
+redis.call('XADD', ARGV[7], '*', 'id', id)
 local after = redis.call('HGET', p .. ':sub:' .. id, 'status')
 return {id, before, after}
 `;
