@@ -50,7 +50,11 @@ const envSchema = z.object({
 
   SMTP_URL: optionalString.pipe(z.string().regex(/^smtps?:\/\//, 'must be an smtp:// or smtps:// URL').optional()),
   SMTP_POOL_SIZE: int(5, 1, 100),
-  SMTP_TIMEOUT_MS: int(20_000, 1_000, 600_000),
+  // Nodemailer's three timeouts. The socket one also bounds the wait for the reply to the final
+  // dot, which RFC 5321 (4.5.3.2.6) lets take 10 minutes; a shutdown cuts it (the send is then uncertain).
+  SMTP_CONNECTION_TIMEOUT_MS: int(30_000, 100, 600_000),
+  SMTP_GREETING_TIMEOUT_MS: int(30_000, 100, 600_000),
+  SMTP_SOCKET_TIMEOUT_MS: int(600_000, 100, 3_600_000),
   OUTBOX_DIR: z.string().default('outbox'),
   MAIL_FROM: z.string().default('Fast Thinking <alerts@briefwire.localhost>'),
   CONFIRM_FROM: z.string().default('Fast Thinking signup <confirm@briefwire.localhost>'),
@@ -86,6 +90,8 @@ const envSchema = z.object({
   DELIVER_ATTEMPTS: int(8, 1, 50),
   RETRY_BASE_MS: int(5_000, 10),
   THROTTLE_MS: int(5_000, 10),
+  THROTTLE_MAX_MS: int(30 * 60_000, 10),
+  BOUNCE_PAUSE_RATE: z.coerce.number().gt(0).max(1).default(0.1),
   JOB_LOCK_MS: int(30_000, 500),
   SHUTDOWN_GRACE_MS: int(30_000, 1_000),
 
@@ -118,7 +124,7 @@ function build(raw: z.output<typeof envSchema>) {
     mail: {
       smtpUrl: raw.SMTP_URL,
       poolSize: raw.SMTP_POOL_SIZE,
-      timeoutMs: Math.min(raw.SMTP_TIMEOUT_MS, raw.SHUTDOWN_GRACE_MS),
+      timeouts: { connectionMs: raw.SMTP_CONNECTION_TIMEOUT_MS, greetingMs: raw.SMTP_GREETING_TIMEOUT_MS, socketMs: raw.SMTP_SOCKET_TIMEOUT_MS },
       outboxDir: raw.OUTBOX_DIR,
       from: raw.MAIL_FROM,
       confirmFrom: raw.CONFIRM_FROM,
@@ -150,6 +156,10 @@ function build(raw: z.output<typeof envSchema>) {
       retryBaseMs: raw.RETRY_BASE_MS,
       /** How long the deliver queue holds off after a 421/454 "slow down". */
       throttleMs: raw.THROTTLE_MS,
+      /** A batch throttled for longer than this starts using attempts, so no dispatch waits forever. */
+      throttleMaxMs: raw.THROTTLE_MAX_MS,
+      /** The bounce-spike breaker: pause when more than this share of the last 200 outcomes bounced (or 50 in a row). */
+      bouncePauseRate: raw.BOUNCE_PAUSE_RATE,
       /** BullMQ lock; a killed worker's job runs again after about this long (stalled check). */
       jobLockMs: raw.JOB_LOCK_MS,
     },

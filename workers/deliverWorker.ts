@@ -32,9 +32,17 @@ export function startDeliverWorker(
           return outcome.kind;
         case 'retry':
           throw new Error(`batch ${batch} of ${dispatchId} will be retried: ${outcome.reason}`);
-        case 'throttled':
+        case 'throttled': {
+          // Throttling uses no attempt, so it needs its own end: past THROTTLE_MAX_MS the batch
+          // retries like any failure, and runs out of attempts like one.
+          const since = job.data.throttledSince ?? Date.now();
+          if (Date.now() - since > deps.config.dispatch.throttleMaxMs) {
+            throw new Error(`batch ${batch} of ${dispatchId} throttled for over ${deps.config.dispatch.throttleMaxMs} ms: ${outcome.reason}`);
+          }
+          if (job.data.throttledSince === undefined) await job.updateData({ ...job.data, throttledSince: since });
           await deps.deliverQueue.rateLimit(deps.config.dispatch.throttleMs);
           throw Worker.RateLimitError();
+        }
         case 'paused':
         case 'interrupted':
           // Park the job; it comes back and re-checks. The ledger makes the rerun send nothing twice.

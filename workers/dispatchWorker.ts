@@ -18,7 +18,7 @@ export function startDispatchWorker(deps: PlannerDeps, connection: RedisClient, 
   worker.on('failed', (job, err) => {
     if (!job || job.attemptsMade < (job.opts.attempts ?? 1)) return;
     void deps.dispatches
-      .transition(job.data.dispatchId, 'failed', ['scheduled', 'planning', 'sending', 'paused'], `planning failed: ${err.message.slice(0, 200)}`)
+      .transition(job.data.dispatchId, 'failed', ['scheduled', 'planning', 'sending', 'paused'], { code: 'PLANNER_FAILED', text: `planning failed: ${err.message.slice(0, 200)}` })
       .catch((e: Error) => deps.logger.error({ dispatchId: job.data.dispatchId, err: e.message }, 'could not mark a dispatch failed'));
   });
   return worker;

@@ -10,6 +10,8 @@ import { startDeliverWorker } from './deliverWorker.ts';
 import { startFeedWorker } from './feedWorker.ts';
 import { startConfirmationRelay } from './confirmationRelay.ts';
 import { scheduleFeedPolls } from '../src/feed/schedule.ts';
+import { createWorkerRegistry } from '../src/ops/workerRegistry.ts';
+import { startHeartbeat } from './heartbeat.ts';
 
 export interface RunningWorkers {
   workers: Worker[];
@@ -71,6 +73,7 @@ export async function startWorkers(s: Services): Promise<RunningWorkers> {
       startFeedWorker({ ...common, redis: storeConnection, briefs, dispatchControl: s.dispatchControl, mailQueue: s.queues.mail }, connection, s.queues.feed.name),
     );
   }
+  const heartbeat = startHeartbeat({ registry: createWorkerRegistry(storeConnection, s.keys), logger: s.logger, transactional: s.mailer, bulk: bulkMailer });
   const relay = startConfirmationRelay({ redis: relayConnection, outbox: s.keys.confirmOutbox, queue: s.queues.mail, logger: s.logger });
   for (const w of workers) {
     w.on('failed', (job, err) => {
@@ -89,10 +92,16 @@ export async function startWorkers(s: Services): Promise<RunningWorkers> {
     async close() {
       state.stopping = true;
       await relay.close();
-      const deadline = new Promise<void>((r) => setTimeout(r, s.config.shutdownGraceMs).unref());
-      await Promise.race([Promise.all(workers.map((w) => w.close())), deadline]);
-      await Promise.all(workers.map((w) => w.close(true).catch(() => undefined)));
+      const finished = Promise.all(workers.map((w) => w.close()));
+      const wait = (ms: number) => new Promise<void>((r) => setTimeout(r, ms).unref());
+      await Promise.race([finished, wait(s.config.shutdownGraceMs)]);
+      // Past the grace period, sends still waiting on the relay are cut: one whose message was all
+      // out is recorded uncertain (never sent again), one cut earlier is released for a later run.
+      // The lanes record those outcomes, so Redis stays up a moment longer.
       if (bulkMailer !== s.mailer) await bulkMailer.close();
+      await Promise.race([finished, wait(2_000)]);
+      await Promise.all(workers.map((w) => w.close(true).catch(() => undefined)));
+      await heartbeat.stop();
       connection.disconnect();
       storeConnection.disconnect();
     },

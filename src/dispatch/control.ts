@@ -26,6 +26,8 @@ export interface DispatchControl {
   cancel(id: string): Promise<Dispatch>;
   /** Puts the failed recipients of a finished dispatch back in the queue; returns how many. */
   retryFailed(id: string): Promise<{ requeued: number }>;
+  /** Puts back to active the subscribers this dispatch marked bounced (and who are still bounced). */
+  restoreBounced(id: string): Promise<{ restored: number }>;
   audienceSize(topics: string[]): Promise<number>;
 }
 
@@ -103,6 +105,13 @@ export function createDispatchControl(deps: {
       await dispatches.setPlanned(id, true);
       await dispatches.batchDone(id, null);
       return { requeued };
+    },
+    async restoreBounced(id) {
+      await must(id);
+      const event = { type: 'restore' as const, at: new Date().toISOString(), dispatchId: id, detail: `bounces recorded by dispatch ${id} undone by an editor` };
+      let restored = 0;
+      for await (const ids of dispatches.scanBounced(id)) restored += await deps.subscribers.restoreBounced(ids, event);
+      return { restored };
     },
     audienceSize: (topics) => countAudience(deps.redis, deps.keys, topics),
   };

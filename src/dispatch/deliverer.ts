@@ -2,7 +2,7 @@ import type { Config } from '../config.ts';
 import type { Logger } from '../logger.ts';
 import type { Metrics } from '../metrics.ts';
 import type { Mailer, MailSendError } from '../mail/mailer.ts';
-import { classifySmtpFailure, describeSmtpFailure } from '../mail/smtpFailure.ts';
+import { classifySmtpFailure, describeSmtpFailure, refusalReason } from '../mail/smtpFailure.ts';
 import type { SubscriberStore } from '../subscribers/store.ts';
 import type { LinkTokens } from '../subscribers/tokens.ts';
 import type { ClaimResult, DispatchStore, RecordOutcome } from './store.ts';
@@ -101,7 +101,7 @@ export async function deliverBatch(
     });
     const started = performance.now();
     try {
-      await deps.mailer.send({ from: template.from, to: claim.email, raw, noLineStartsWithDot: true });
+      await deps.mailer.send({ from: template.from, to: claim.email, raw });
       metrics.emails.inc({ lane: 'bulk', outcome: 'sent' });
       return { subscriberId: id, outcome: 'sent' };
     } catch (e) {
@@ -110,11 +110,16 @@ export async function deliverBatch(
       lastError = describeSmtpFailure(err);
       metrics.emails.inc({ lane: 'bulk', outcome: kind });
       switch (kind) {
-        case 'bounce':
+        case 'bounce': {
           // Settled before the subscriber changes: a retry must never find this address unsettled.
-          await record({ subscriberId: id, outcome: 'failed' });
-          await deps.subscribers.leave(id, 'bounced', { type: 'bounce', at: new Date().toISOString(), detail: lastError });
+          const { tripped } = await dispatches.recordBounce(job.dispatchId, id, config.dispatch.bouncePauseRate);
+          await deps.subscribers.leave(id, 'bounced', { type: 'bounce', at: new Date().toISOString(), detail: lastError, dispatchId: job.dispatchId });
+          if (tripped) {
+            deps.logger.error({ dispatchId: job.dispatchId, code: 'BOUNCE_SPIKE', reply: lastError }, 'dispatch paused: bounce spike (is the relay refusing everyone?)');
+            stop ??= { kind: 'paused' };
+          }
           return null;
+        }
         case 'uncertain':
           return { subscriberId: id, outcome: 'uncertain' };
         case 'transient':
@@ -123,13 +128,15 @@ export async function deliverBatch(
         case 'throttled':
           stop ??= { kind: 'throttled', reason: lastError };
           return { subscriberId: id, outcome: 'release' };
-        case 'policy':
-          // The server refuses us, not this reader: stop everything and tell a human.
+        case 'refused': {
+          // The relay refuses the sender, the message or us, not this reader: nobody's status changes.
           await record({ subscriberId: id, outcome: 'release' });
-          await dispatches.transition(job.dispatchId, 'paused', ['sending', 'planning'], `paused by the SMTP server's reply: ${lastError}`);
-          deps.logger.error({ dispatchId: job.dispatchId, reply: lastError }, 'dispatch paused: SMTP policy or auth failure');
+          const reason = refusalReason(err);
+          await dispatches.transition(job.dispatchId, 'paused', ['sending', 'planning'], { code: 'SMTP_REFUSED', text: reason });
+          deps.logger.error({ dispatchId: job.dispatchId, code: 'SMTP_REFUSED', phase: err.phase, reply: lastError }, `dispatch paused: ${reason}`);
           stop ??= { kind: 'paused' };
           return null;
+        }
       }
     } finally {
       metrics.sendSeconds.observe({ lane: 'bulk' }, (performance.now() - started) / 1000);

@@ -26,8 +26,10 @@ export interface Dispatch {
   failed: number;
   suppressed: number;
   uncertain: number;
-  /** Why the dispatch paused itself or failed (policy reply, auth failure…). */
+  /** Why the dispatch paused itself or failed (the relay's reply, a bounce spike…). */
   reason?: string;
+  /** A stable code for `reason`: SMTP_REFUSED, BOUNCE_SPIKE, PLANNER_FAILED. */
+  reasonCode?: string;
   /** Set at the end when total != sent + failed + suppressed + uncertain. */
   missing?: number;
 }

@@ -61,7 +61,7 @@ export async function planDispatch(deps: PlannerDeps, dispatchId: string): Promi
 
   const stored = await deps.briefs.get(d.briefId);
   if (!stored) {
-    await dispatches.transition(dispatchId, 'failed', ['planning', 'sending', 'paused'], 'the brief no longer exists');
+    await dispatches.transition(dispatchId, 'failed', ['planning', 'sending', 'paused'], { code: 'PLANNER_FAILED', text: 'the brief no longer exists' });
     return;
   }
   await prepareDispatchMessage(deps, dispatchId, stored);

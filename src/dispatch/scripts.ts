@@ -32,18 +32,25 @@ return {id, 'created'}
 `;
 
 /**
- * Move a dispatch between states. ARGV: prefix, id, to, now, reason, from1[, from2…].
- * Returns the status after (unchanged when the move is not allowed).
+ * Move a dispatch between states. ARGV: prefix, id, to, now, reason, reasonCode, from1[, from2…].
+ * Returns the status after (unchanged when the move is not allowed). A move with
+ * no reason clears the old one, except into 'paused' (the reason a pause was forced stays).
  */
 export const TRANSITION = `
 local d = ARGV[1] .. ':dispatch:' .. ARGV[2]
 local status = redis.call('HGET', d, 'status')
 if not status then return false end
-for i = 6, #ARGV do
+for i = 7, #ARGV do
   if status == ARGV[i] then
     redis.call('HSET', d, 'status', ARGV[3])
-    if ARGV[5] ~= '' then redis.call('HSET', d, 'reason', ARGV[5]) elseif ARGV[3] ~= 'paused' then redis.call('HDEL', d, 'reason') end
+    if ARGV[5] ~= '' then redis.call('HSET', d, 'reason', ARGV[5], 'reasonCode', ARGV[6])
+    elseif ARGV[3] ~= 'paused' then redis.call('HDEL', d, 'reason', 'reasonCode') end
     if ARGV[3] == 'planning' or ARGV[3] == 'sending' then redis.call('HSETNX', d, 'startedAt', ARGV[4]) end
+    -- A resumed dispatch starts the bounce-spike breaker's window afresh.
+    if status == 'paused' then
+      redis.call('HSET', d, 'outcomes', 0, 'recentBounces', 0, 'bounceStreak', 0)
+      redis.call('DEL', d .. ':recent')
+    end
     if ARGV[3] == 'cancelled' or ARGV[3] == 'failed' then redis.call('HSET', d, 'finishedAt', ARGV[4]) end
     return ARGV[3]
   end
@@ -68,11 +75,26 @@ return 1
 
 /**
  * Record the outcome of a claimed send: record(dispatchKey, subscriberId, outcome).
- * outcome: sent | failed | uncertain | release (not delivered, may be tried again).
+ * outcome: sent | failed | uncertain | bounced | release (not delivered, may be tried again).
  * Only moves out of 'sending'/'resending', so a late duplicate report counts
  * nothing twice. A re-send after a crash that is accepted counts 'uncertain'.
+ * A bounce is a 'failed' entry whose reader this dispatch marked bounced (the
+ * ':bounced' set, for restore-bounced). Sent, uncertain and bounced outcomes
+ * feed the bounce-spike breaker's window: a ring of the last 200 ('1' bounced),
+ * with its count of bounces and the current run of bounces in a row.
  */
 const RECORD_FN = `
+local function observe(d, bounced)
+  local n = redis.call('HINCRBY', d, 'outcomes', 1)
+  local pos = (n - 1) % 200
+  local ring = d .. ':recent'
+  local old = redis.call('GETRANGE', ring, pos, pos)
+  local new = bounced and '1' or '0'
+  redis.call('SETRANGE', ring, pos, new)
+  local delta = (new == '1' and 1 or 0) - (old == '1' and 1 or 0)
+  if delta ~= 0 then redis.call('HINCRBY', d, 'recentBounces', delta) end
+  if bounced then redis.call('HINCRBY', d, 'bounceStreak', 1) else redis.call('HSET', d, 'bounceStreak', 0) end
+end
 local function record(d, id, outcome)
   local ledger = d .. ':ledger'
   local state = redis.call('HGET', ledger, id)
@@ -82,6 +104,13 @@ local function record(d, id, outcome)
     return 1
   end
   if outcome == 'sent' and state == 'resending' then outcome = 'uncertain' end
+  if outcome == 'bounced' then
+    redis.call('SADD', d .. ':bounced', id)
+    observe(d, true)
+    outcome = 'failed'
+  elseif outcome ~= 'failed' then
+    observe(d, false)
+  end
   redis.call('HSET', ledger, id, outcome)
   redis.call('HINCRBY', d, outcome, 1)
   return 1
@@ -91,6 +120,31 @@ end
 /** ARGV: prefix, dispatchId, subscriberId, outcome. */
 export const RECORD = `${RECORD_FN}
 return record(ARGV[1] .. ':dispatch:' .. ARGV[2], ARGV[3], ARGV[4])
+`;
+
+/**
+ * A hard bounce, and the bounce-spike breaker. ARGV: prefix, dispatchId,
+ * subscriberId, rate (BOUNCE_PAUSE_RATE), now. Records the bounce; then, when
+ * more than rate of the last 200 outcomes bounced, or the last 50 in a row did,
+ * pauses a sending dispatch with reasonCode BOUNCE_SPIKE (a relay that says
+ * "user unknown" to everyone). Returns {recorded 0|1, tripped 0|1}.
+ */
+export const BOUNCE = `${RECORD_FN}
+local d = ARGV[1] .. ':dispatch:' .. ARGV[2]
+local recorded = record(d, ARGV[3], 'bounced')
+local h = redis.call('HMGET', d, 'status', 'outcomes', 'recentBounces', 'bounceStreak')
+local outcomes, recent, streak = tonumber(h[2] or '0'), tonumber(h[3] or '0'), tonumber(h[4] or '0')
+local reason = false
+if streak >= 50 then
+  reason = 'bounce spike: the last ' .. streak .. ' recipients in a row hard-bounced'
+elseif outcomes >= 200 and recent > tonumber(ARGV[4]) * 200 then
+  reason = 'bounce spike: ' .. recent .. ' of the last 200 recipients hard-bounced'
+end
+if reason and (h[1] == 'sending' or h[1] == 'planning') then
+  redis.call('HSET', d, 'status', 'paused', 'reason', reason .. '; check the relay, then restore-bounced and resume', 'reasonCode', 'BOUNCE_SPIKE', 'pausedAt', ARGV[5])
+  return {recorded, 1}
+end
+return {recorded, 0}
 `;
 
 /**

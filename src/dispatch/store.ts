@@ -8,19 +8,26 @@ import * as lua from './scripts.ts';
 export type ClaimResult = { action: 'send'; email: string } | { action: 'skip'; state: LedgerState } | { action: 'halt'; status: DispatchStatus | 'missing' };
 export type RecordOutcome = 'sent' | 'failed' | 'uncertain' | 'release';
 
+/** Stable codes of why a dispatch paused itself or failed (shown beside the plain reason). */
+export type ReasonCode = 'SMTP_REFUSED' | 'BOUNCE_SPIKE' | 'PLANNER_FAILED';
+
 /** Dispatch records, their state machine, checkpoints and the delivery ledger. */
 export interface DispatchStore {
   create(input: { briefId: string; topics: string[]; scheduledAt?: string; force: boolean }): Promise<{ id: string; created: boolean }>;
   get(id: string): Promise<Dispatch | null>;
   latestForBriefs(briefIds: string[]): Promise<(string | null)[]>;
   list(limit: number): Promise<Dispatch[]>;
-  transition(id: string, to: DispatchStatus, from: DispatchStatus[], reason?: string): Promise<DispatchStatus | null>;
+  transition(id: string, to: DispatchStatus, from: DispatchStatus[], reason?: { code: ReasonCode; text: string }): Promise<DispatchStatus | null>;
   cursor(id: string): Promise<{ cursor: number; batches: number }>;
   checkpoint(id: string, batch: number, cursor: number, size: number): Promise<void>;
   setPlanned(id: string, planned: boolean): Promise<void>;
   /** Claims a recipient; `previous` is the lane's last outcome, recorded first in the same call. */
   claim(id: string, subscriberId: string, previous?: { subscriberId: string; outcome: RecordOutcome }): Promise<ClaimResult>;
   record(id: string, subscriberId: string, outcome: RecordOutcome): Promise<void>;
+  /** Records a hard bounce; `tripped` when it set off the bounce-spike breaker (the dispatch is now paused). */
+  recordBounce(id: string, subscriberId: string, rate: number): Promise<{ tripped: boolean }>;
+  /** Pages through the subscribers this dispatch marked bounced. */
+  scanBounced(id: string): AsyncGenerator<string[]>;
   failUnsettled(id: string, subscriberIds: string[]): Promise<number>;
   batchDone(id: string, batch: number | null): Promise<DispatchStatus | null>;
   ledgerState(id: string, subscriberId: string): Promise<LedgerState | null>;
@@ -54,6 +61,7 @@ function parse(h: Record<string, string>): Dispatch | null {
     suppressed: num(h.suppressed),
     uncertain: num(h.uncertain),
     ...(h.reason ? { reason: h.reason } : {}),
+    ...(h.reasonCode ? { reasonCode: h.reasonCode } : {}),
     ...(h.missing !== undefined ? { missing: num(h.missing) } : {}),
   };
 }
@@ -96,8 +104,8 @@ export function createDispatchStore(redis: RedisClient, keys: Keyspace): Dispatc
       const ids = await redis.zrevrange(keys.dispatches, 0, limit - 1);
       return (await Promise.all(ids.map((id) => this.get(id)))).filter((d): d is Dispatch => d !== null);
     },
-    async transition(id, to, from, reason = '') {
-      return ((await run(lua.TRANSITION, id, to, new Date().toISOString(), reason, ...from)) as DispatchStatus) || null;
+    async transition(id, to, from, reason) {
+      return ((await run(lua.TRANSITION, id, to, new Date().toISOString(), reason?.text ?? '', reason?.code ?? '', ...from)) as DispatchStatus) || null;
     },
     async cursor(id) {
       const [cursor, batches] = await redis.hmget(keys.dispatch(id), 'cursor', 'batches');
@@ -118,6 +126,18 @@ export function createDispatchStore(redis: RedisClient, keys: Keyspace): Dispatc
     },
     async record(id, subscriberId, outcome) {
       await run(lua.RECORD, id, subscriberId, outcome);
+    },
+    async recordBounce(id, subscriberId, rate) {
+      const [, tripped] = (await run(lua.BOUNCE, id, subscriberId, rate, new Date().toISOString())) as number[];
+      return { tripped: tripped === 1 };
+    },
+    async *scanBounced(id) {
+      let cursor = '0';
+      do {
+        const [next, ids] = await redis.sscan(keys.dispatchBounced(id), cursor, 'COUNT', 500);
+        cursor = next;
+        if (ids.length) yield ids;
+      } while (cursor !== '0');
     },
     async failUnsettled(id, subscriberIds) {
       return subscriberIds.length ? ((await run(lua.FAIL_UNSETTLED, id, ...subscriberIds)) as number) : 0;

@@ -82,7 +82,7 @@ export async function sendFeedNotice(deps: FeedNoticeDeps, briefId: string): Pro
       deps.metrics.emails.inc({ lane: 'transactional', outcome: kind });
       // A transient failure retries the job (editors already told are skipped);
       // a refusal will not change, so the other editors still get theirs.
-      if (kind !== 'bounce' && kind !== 'policy') throw e;
+      if (kind !== 'bounce') throw e;
       refused.push(describeSmtpFailure(e as MailSendError));
     }
     await deps.redis.multi().sadd(doneKey, to).expire(doneKey, 7 * 24 * 3600).exec();

@@ -20,9 +20,7 @@ export function createOutboxMailer(dir: string, onWrite?: (path: string) => void
       onWrite?.(path);
       return { response: `250 written to ${path}` };
     },
-    async verify() {
-      await mkdir(folder, { recursive: true });
-    },
+    health: () => ({ kind: 'outbox' }),
     async close() {},
   };
 }

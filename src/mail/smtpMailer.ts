@@ -1,17 +1,16 @@
 import DKIM from 'nodemailer/lib/dkim';
 import type { Config } from '../config.ts';
-import type { Mailer, MailSendError } from './mailer.ts';
+import type { Mailer, MailerHealth, MailSendError } from './mailer.ts';
 import { SmtpPool } from './smtpPool.ts';
-import { toSmtpData } from './smtpData.ts';
-import { SmtpSession } from './smtpSession.ts';
+import { classifySmtpFailure, describeSmtpFailure } from './smtpFailure.ts';
 import { parseSmtpUrl } from './smtpTarget.ts';
 
 /**
- * Pooled SMTP for messages that arrive fully built. Nodemailer's transport
- * would rebuild each one (MailComposer, stream transforms) and, after a
- * dropped connection, quietly send it again; this pool does neither: it
- * writes the bytes and reports every failure to the caller, whose delivery
- * ledger decides. Nodemailer's DKIM signer is kept for signing.
+ * Pre-built messages over a small pool of Nodemailer SMTPConnections.
+ * Nodemailer's pooled transport would re-compose each message and, after a
+ * dropped connection, could send it again on its own; this pool hands the
+ * bytes to SMTPConnection as they are and reports every failure, typed by
+ * phase, to the caller, whose delivery ledger decides. README: "Sending".
  */
 
 // The signer's default list leaves out List-Unsubscribe-Post; providers want both signed.
@@ -29,42 +28,59 @@ function dkimSigner(dkim: NonNullable<Config['mail']['dkim']>): Signer {
   };
 }
 
-/** A connection that fails before any byte of the message left is safe to give up on and try once more. */
-const retryable = (err: MailSendError) => !err.dataHandedOver && !err.responseCode && err.code !== 'EENVELOPE';
+/**
+ * A reused connection the server dropped while it sat idle fails before any
+ * command of this message got a reply and before a byte of it left: it is safe
+ * to try once more on a fresh connection. Nothing else is ever re-sent here.
+ */
+const staleConnection = (err: MailSendError) => !err.dataHandedOver && !err.responseCode && err.phase === 'mail' && err.code !== 'EENVELOPE';
 
 export function createSmtpMailer(config: Config, url = config.mail.smtpUrl, poolSize = config.mail.poolSize): Mailer {
   if (!url) throw new Error('SMTP_URL is not set');
-  const target = parseSmtpUrl(url, config.mail.timeoutMs);
+  const target = parseSmtpUrl(url, config.mail.timeouts);
   const pool = new SmtpPool(target, poolSize);
   const sign = config.mail.dkim ? dkimSigner(config.mail.dkim) : null;
+  const health: MailerHealth = { kind: 'smtp', relay: target.label };
+
+  const noteFailure = (err: MailSendError) => {
+    health.lastError = {
+      at: new Date().toISOString(),
+      phase: err.phase ?? 'connect',
+      code: err.code ?? 'SMTP',
+      kind: classifySmtpFailure(err),
+      reply: describeSmtpFailure(err),
+    };
+  };
 
   return {
     kind: 'smtp',
-    async send({ from, to, raw, noLineStartsWithDot }) {
-      // A DKIM signature is one more header (folded lines start with whitespace): the guarantee still holds.
-      const data = toSmtpData(sign ? await sign(raw) : raw, { noLineStartsWithDot });
+    async send({ from, to, raw }) {
+      const data = sign ? await sign(raw) : raw;
       for (let attempt = 1; ; attempt++) {
-        const session = await pool.acquire();
-        const reused = session.sent > 0;
+        let conn;
         try {
-          const response = await session.send(from, to, data);
+          conn = await pool.acquire();
+        } catch (e) {
+          noteFailure(e as MailSendError);
+          throw e;
+        }
+        const reused = conn.sent > 0;
+        try {
+          const response = await conn.send(from, to, data);
+          health.lastOkAt = new Date().toISOString();
           return { response };
         } catch (e) {
           const err = e as MailSendError;
-          // A pooled connection the server dropped while it sat idle: nothing of this message reached it.
-          if (reused && attempt === 1 && retryable(err)) continue;
+          if (reused && attempt === 1 && staleConnection(err)) continue;
+          // A refused recipient says nothing about the relay's health; everything else does.
+          if (err.phase !== 'rcpt') noteFailure(err);
           throw err;
         } finally {
-          pool.release(session);
+          pool.release(conn);
         }
       }
     },
-    async verify() {
-      const session = await SmtpSession.open(target);
-      await session.quit();
-    },
-    async close() {
-      await pool.close();
-    },
+    health: () => structuredClone(health),
+    close: () => pool.close(),
   };
 }

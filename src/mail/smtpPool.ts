@@ -1,13 +1,14 @@
-import { SmtpSession } from './smtpSession.ts';
+import { PooledConnection } from './smtpConnection.ts';
 import type { SmtpTarget } from './smtpTarget.ts';
 
 /**
- * Up to `size` SMTP sessions, opened on demand and reused. A session that
- * fails is dropped, never repaired: the next caller opens a fresh one.
+ * Up to `size` SMTP connections, opened on demand and reused. A connection
+ * that fails is dropped, never repaired: the next caller opens a fresh one.
  */
 export class SmtpPool {
-  private idle: SmtpSession[] = [];
-  private open = 0;
+  private idle: PooledConnection[] = [];
+  private all = new Set<PooledConnection>();
+  private opening = 0;
   private waiting: (() => void)[] = [];
   private closed = false;
 
@@ -16,36 +17,41 @@ export class SmtpPool {
     private readonly size: number,
   ) {}
 
-  async acquire(): Promise<SmtpSession> {
+  async acquire(): Promise<PooledConnection> {
     for (;;) {
-      if (this.closed) throw Object.assign(new Error('SMTP pool closed'), { code: 'ECONNECTION' });
-      const s = this.idle.pop();
-      if (s) {
-        if (s.usable) return s;
+      if (this.closed) throw Object.assign(new Error('SMTP pool closed'), { code: 'ECONNECTION', phase: 'connect' as const, dataHandedOver: false });
+      const c = this.idle.pop();
+      if (c) {
+        if (c.usable) return c;
         continue;
       }
-      if (this.open < this.size) {
-        this.open++;
-        // A session that fails, opening or later, reports itself gone exactly once: forget() frees its slot.
-        return SmtpSession.open(this.target, (gone) => this.forget(gone));
+      if (this.all.size + this.opening < this.size) {
+        this.opening++;
+        try {
+          // A connection that fails, opening or later, reports itself gone once: forget() frees its slot.
+          const opened = await PooledConnection.open(this.target, (gone) => this.forget(gone));
+          this.all.add(opened);
+          if (this.closed) opened.destroy();
+          return opened;
+        } finally {
+          this.opening--;
+          this.wakeOne();
+        }
       }
       await new Promise<void>((r) => this.waiting.push(r));
     }
   }
 
-  release(s: SmtpSession) {
-    if (!s.usable) return;
-    if (this.closed) {
-      void s.quit();
-      return;
-    }
-    this.idle.push(s);
+  release(c: PooledConnection) {
+    if (!c.usable) return;
+    if (this.closed) return c.quit();
+    this.idle.push(c);
     this.wakeOne();
   }
 
-  private forget(s: SmtpSession) {
-    this.open--;
-    const i = this.idle.indexOf(s);
+  private forget(c: PooledConnection) {
+    this.all.delete(c);
+    const i = this.idle.indexOf(c);
     if (i >= 0) this.idle.splice(i, 1);
     this.wakeOne();
   }
@@ -54,9 +60,11 @@ export class SmtpPool {
     this.waiting.shift()?.();
   }
 
+  /** Idle connections say QUIT; busy ones are cut, so their sends fail now (uncertain if the message was all out). */
   async close() {
     this.closed = true;
     for (const w of this.waiting.splice(0)) w();
-    await Promise.all(this.idle.splice(0).map((s) => s.quit()));
+    const idle = new Set(this.idle.splice(0));
+    for (const c of [...this.all]) (idle.has(c) ? c.quit() : c.destroy());
   }
 }

@@ -33,7 +33,7 @@ export interface TransactionalDeps {
   templatesDir: string;
 }
 
-/** A send failure that retrying cannot fix (5xx, auth, policy). */
+/** A send failure that retrying cannot fix: the recipient's address is refused for good. */
 export class PermanentMailError extends Error {
   readonly code = 'MAIL_PERMANENT';
 }
@@ -46,7 +46,9 @@ async function send(deps: TransactionalDeps, from: string, to: string, raw: Buff
     const err = e as MailSendError;
     const kind = classifySmtpFailure(err);
     deps.metrics.emails.inc({ lane: 'transactional', outcome: kind });
-    if (kind === 'bounce' || kind === 'policy') throw new PermanentMailError(describeSmtpFailure(err));
+    if (kind === 'bounce') throw new PermanentMailError(describeSmtpFailure(err));
+    // A refusal of the sender, the message or us is an operator's to fix: the job retries with backoff meanwhile.
+    if (kind === 'refused') deps.logger.error({ code: 'SMTP_REFUSED', phase: err.phase, reply: describeSmtpFailure(err) }, 'transactional mail refused by the relay');
     throw e;
   }
 }

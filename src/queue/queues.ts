@@ -18,7 +18,8 @@ export type MailJob =
   /** Tells the configured editors that the feed brought in a brief. */
   | { kind: 'feed-notice'; briefId: string };
 export type DispatchJob = { dispatchId: string };
-export type DeliverJob = { dispatchId: string; batch: number; ids: string[] };
+/** `throttledSince`: when the relay first asked this batch to slow down (ms); bounds the wait by THROTTLE_MAX_MS. */
+export type DeliverJob = { dispatchId: string; batch: number; ids: string[]; throttledSince?: number };
 /** One poll of one configured feed; the id resolves to a URL from config. */
 export type FeedJob = { feedId: string };
 

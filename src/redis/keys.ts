@@ -33,9 +33,15 @@ export function keyspace(prefix: string) {
     dispatchLedger: (id: string) => k('dispatch', id, 'ledger'),
     dispatchBatchesDone: (id: string) => k('dispatch', id, 'batches-done'),
     dispatchMessage: (id: string) => k('dispatch', id, 'message'),
+    /** Subscribers this dispatch marked bounced (restore-bounced reads it). */
+    dispatchBounced: (id: string) => k('dispatch', id, 'bounced'),
+    /** The bounce-spike breaker's ring of the last 200 outcomes (written by the ledger scripts). */
+    dispatchRecent: (id: string) => k('dispatch', id, 'recent'),
     dispatchByBrief: k('dispatch', 'by-brief'),
     dispatches: k('dispatches'),
     sendRate: (second: number) => k('send-rate', second),
+    /** Worker heartbeats: worker id -> JSON (host, pid, SMTP health), refreshed every few seconds. */
+    workers: k('workers'),
   };
 }
 

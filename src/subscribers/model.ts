@@ -18,7 +18,9 @@ export type ConsentEvent =
   | { type: 'signup'; at: string; ip: string; userAgent: string; consentVersion: string; source: 'form' | 'api' | 'import'; consent?: string }
   | { type: 'confirm'; at: string; ip: string }
   | { type: 'withdraw'; at: string; channel: 'one-click' | 'unsubscribe-page' | 'preferences' | 'editor' }
-  | { type: 'bounce' | 'complaint'; at: string; detail: string };
+  | { type: 'bounce' | 'complaint'; at: string; detail: string; dispatchId?: string }
+  /** An editor undid the bounces a dispatch recorded (restore-bounced). */
+  | { type: 'restore'; at: string; dispatchId: string; detail: string };
 
 /** Topics are stored "|"-joined; "|" cannot appear in a configured topic name. */
 export const joinTopics = (topics: readonly string[]) => topics.join('|');

@@ -133,3 +133,26 @@ redis.call('HSET', key, 'name', ARGV[3], 'topics', ARGV[4], 'updatedAt', ARGV[5]
 if status == 'active' then redis.call('HSET', p .. ':subs:topics', id, ARGV[4]) end
 return {id, 'updated', status}
 `;
+
+/**
+ * Undo bounces. ARGV: prefix, now, eventJson, id1[, id2…]. Each subscriber still
+ * 'bounced' goes back to 'active' and into the audience indexes, with the event
+ * in its consent log; anyone whose status has moved on since is left alone.
+ * Returns how many were restored.
+ */
+export const RESTORE_BOUNCED = `
+local p = ARGV[1]
+local n = 0
+for i = 4, #ARGV do
+  local id = ARGV[i]
+  local key = p .. ':sub:' .. id
+  if redis.call('HGET', key, 'status') == 'bounced' then
+    redis.call('HSET', key, 'status', 'active', 'updatedAt', ARGV[2])
+    redis.call('ZADD', p .. ':subs:active', tonumber(id), id)
+    redis.call('HSET', p .. ':subs:topics', id, redis.call('HGET', key, 'topics') or '')
+    redis.call('RPUSH', key .. ':consent', ARGV[3])
+    n = n + 1
+  end
+end
+return n
+`;

@@ -31,6 +31,8 @@ export interface SubscriberStore {
   confirm(id: string, ip: string, at: Date): Promise<SubscriberStatus | null>;
   leave(id: string, status: 'unsubscribed' | 'bounced' | 'complained', event: ConsentEvent): Promise<SubscriberStatus | null>;
   setTopics(id: string, topics: string[]): Promise<SubscriberStatus | null>;
+  /** Puts those of `ids` still 'bounced' back to 'active', logging `event`; returns how many. */
+  restoreBounced(ids: readonly string[], event: Extract<ConsentEvent, { type: 'restore' }>): Promise<number>;
   importRow(row: { email: string; name: string; topics: string[]; status: 'pending' | 'active'; event: ConsentEvent }): Promise<ImportOutcome>;
   erase(id: string): Promise<boolean>;
   get(id: string): Promise<Subscriber | null>;
@@ -90,6 +92,9 @@ export function createSubscriberStore(redis: RedisClient, keys: Keyspace): Subsc
     async setTopics(id, topics) {
       const r = await evalLua(lua.SET_TOPICS, id, joinTopics(topics), new Date().toISOString());
       return (r as SubscriberStatus) || null;
+    },
+    async restoreBounced(ids, event) {
+      return ids.length ? Number(await evalLua(lua.RESTORE_BOUNCED, event.at, JSON.stringify(event), ...ids)) : 0;
     },
     async importRow({ email, name, topics, status, event }) {
       const [id, result, after] = (await evalLua(lua.IMPORT_ROW, email, name, joinTopics(topics), new Date().toISOString(), status, JSON.stringify(event))) as string[];

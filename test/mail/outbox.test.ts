@@ -27,7 +27,7 @@ describe('outbox mailer', () => {
     const config = loadConfig({ OUTBOX_DIR: folder });
     const mailer = createMailer(config, createLogger('silent'));
     expect(mailer.kind).toBe('outbox');
-    await mailer.verify();
+    expect(mailer.health()).toEqual({ kind: 'outbox' });
 
     const raw = await composeMessage({
       from: 'Fast Thinking <alerts@briefwire.localhost>',

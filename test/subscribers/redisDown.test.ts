@@ -8,7 +8,7 @@ import { loadConfig } from '../../src/config.ts';
 import { createLogger } from '../../src/logger.ts';
 import { createServices, type Services } from '../../src/services.ts';
 import { buildApp } from '../../src/app.ts';
-import { testEnv } from '../support/harness.ts';
+import { EDITOR_TOKEN, testEnv } from '../support/harness.ts';
 
 /**
  * With Redis unreachable the API answers at once with a 503 and Retry-After:
@@ -71,9 +71,9 @@ describe('Redis unreachable', () => {
   });
 
   it('readiness says Redis is down; liveness is still fine', async () => {
-    const ready = await app.inject({ method: 'GET', url: '/readyz' });
+    const ready = await app.inject({ method: 'GET', url: '/readyz', headers: { authorization: `Bearer ${EDITOR_TOKEN}` } });
     expect(ready.statusCode).toBe(503);
-    expect(ready.json()).toMatchObject({ checks: { redis: { ok: false } } });
+    expect(ready.json()).toMatchObject({ status: 'unavailable', checks: { redis: { ok: false } } });
     expect((await app.inject({ method: 'GET', url: '/healthz' })).statusCode).toBe(200);
   });
 });

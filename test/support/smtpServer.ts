@@ -37,6 +37,8 @@ export async function startSmtpServer(behaviour: SmtpBehaviour = {}) {
   const received: Received[] = [];
   const rcptAttempts = new Map<string, number>();
   const dataAttempts = new Map<string, number>();
+  let connections = 0;
+  let authAttempts = 0;
   const waiters: (() => void)[] = [];
   const fail = (r: Reply) => {
     const err = new Error(r!.message) as Error & { responseCode: number };
@@ -51,10 +53,12 @@ export async function startSmtpServer(behaviour: SmtpBehaviour = {}) {
     logger: false,
     size: 50 * 1024 * 1024,
     onAuth(auth, _session, cb) {
+      authAttempts++;
       if (behaviour.auth && auth.username === behaviour.auth.user && auth.password === behaviour.auth.pass) return cb(null, { user: auth.username });
       return cb(fail({ code: 535, message: '5.7.8 Authentication credentials invalid' }));
     },
     onConnect(_session, cb) {
+      connections++;
       const r = behaviour.onConnect?.();
       cb(r ? fail(r) : undefined);
     },
@@ -96,6 +100,10 @@ export async function startSmtpServer(behaviour: SmtpBehaviour = {}) {
     url: behaviour.auth ? `smtp://${behaviour.auth.user}:${behaviour.auth.pass}@127.0.0.1:${port}` : `smtp://127.0.0.1:${port}`,
     received,
     rcptAttempts,
+    /** SMTP sessions opened so far. */
+    connections: () => connections,
+    /** AUTH attempts seen (credentials sent) so far. */
+    authAttempts: () => authAttempts,
     to: (address: string) => received.filter((m) => m.to.includes(address)),
     async waitFor(predicate: () => boolean, timeoutMs = 15_000) {
       const end = Date.now() + timeoutMs;

@@ -94,6 +94,17 @@ export const OPERATIONS: Operation[] = [
     responses: { 202: { description: 'How many were requeued', body: ['RetryFailed'] }, 401: errors[401], ...missing, ...conflict },
   },
   {
+    method: 'post', path: '/api/dispatches/{id}/restore-bounced', tag: 'dispatches',
+    summary: 'Put back to active the subscribers this dispatch marked bounced (after a relay refused everyone)',
+    params: [id('dispatch')],
+    responses: { 200: { description: 'How many were restored', body: ['RestoreBounced'] }, 401: errors[401], ...missing },
+  },
+  {
+    method: 'get', path: '/api/status', tag: 'dispatches',
+    summary: 'Live worker processes and what each last saw of the SMTP relay',
+    responses: { 200: { description: 'The workers', body: ['Status'] }, 401: errors[401] },
+  },
+  {
     method: 'get', path: '/api/audience', tag: 'dispatches',
     summary: 'How many active subscribers a dispatch to these topics would reach',
     params: [q('topics', 'Comma-separated topic names; none means everyone active')],

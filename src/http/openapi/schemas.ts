@@ -37,12 +37,21 @@ export function apiSchemas(topics: readonly string[]) {
     suppressed: z.number().int(),
     uncertain: z.number().int(),
     reason: z.string().optional(),
+    reasonCode: z.enum(['SMTP_REFUSED', 'BOUNCE_SPIKE', 'PLANNER_FAILED']).optional(),
     missing: z.number().int().optional(),
     settled: z.number().int(),
     progress: z.number().min(0).max(1),
     ratePerSecond: z.number(),
     etaSeconds: z.number().int().nullable(),
     reconciled: z.boolean().nullable(),
+  });
+  const mailerHealth = z.object({
+    kind: z.enum(['smtp', 'outbox']),
+    relay: z.string().optional(),
+    lastOkAt: z.string().optional(),
+    lastError: z
+      .object({ at: z.string(), phase: z.string(), code: z.string(), kind: z.string(), reply: z.string() })
+      .optional(),
   });
   const subscriber = z.object({
     id: z.string(),
@@ -75,6 +84,19 @@ export function apiSchemas(topics: readonly string[]) {
     DispatchCreated: z.object({ id: z.string() }),
     Dispatch: dispatch,
     RetryFailed: z.object({ requeued: z.number().int() }),
+    RestoreBounced: z.object({ restored: z.number().int() }),
+    Status: z.object({
+      workers: z.array(
+        z.object({
+          id: z.string(),
+          host: z.string(),
+          pid: z.number().int(),
+          startedAt: z.string(),
+          seenAt: z.string(),
+          smtp: z.record(z.enum(['transactional', 'bulk']), mailerHealth),
+        }),
+      ),
+    }),
     Audience: z.object({ topics: z.array(topic), count: z.number().int() }),
     Subscriber: subscriber,
     SubscriberPage: z.object({

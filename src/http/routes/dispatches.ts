@@ -84,6 +84,14 @@ const dispatchRoutes: FastifyPluginAsync<{ services: Services }> = async (app, {
     }
   });
 
+  app.post<{ Params: { id: string } }>('/api/dispatches/:id/restore-bounced', async (req) => {
+    try {
+      return await s.dispatchControl.restoreBounced(req.params.id);
+    } catch (e) {
+      toHttp(e);
+    }
+  });
+
   app.get<{ Querystring: { topics?: string | string[] } }>('/api/audience', async (req) => {
     const raw = req.query.topics;
     const topics = topicsSchema.safeParse(typeof raw === 'string' ? raw.split(',').filter(Boolean) : raw ?? []);

@@ -1,28 +1,35 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { Services } from '../../services.ts';
+import { createEditorAuth } from '../editorAuth.ts';
+import { createWorkerRegistry } from '../../ops/workerRegistry.ts';
 
 const withTimeout = <T>(p: Promise<T>, ms: number, what: string) =>
   Promise.race([p, new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`${what} did not answer within ${ms} ms`)), ms).unref())]);
 
-/** Liveness, readiness (Redis and the mail transport) and Prometheus metrics. */
+/**
+ * Liveness, readiness, the workers' status and Prometheus metrics. Readiness
+ * is Redis only: the API sends no mail, and a probe must not open SMTP
+ * sessions. What the relay looks like is each worker's heartbeat (GET /api/status).
+ */
 const healthRoutes: FastifyPluginAsync<{ services: Services }> = async (app, { services: s }) => {
+  const auth = createEditorAuth(s.config.editorTokens);
+  const registry = createWorkerRegistry(s.redis, s.keys);
+
   app.get('/healthz', async () => ({ status: 'ok' }));
 
-  app.get('/readyz', async (_req, reply) => {
-    const checks: Record<string, { ok: boolean; error?: string }> = {};
-    await Promise.all([
-      withTimeout(s.redis.ping(), 2_000, 'Redis').then(
-        () => (checks.redis = { ok: true }),
-        (e: Error) => (checks.redis = { ok: false, error: e.message }),
-      ),
-      withTimeout(s.mailer.verify(), 5_000, 'SMTP').then(
-        () => (checks.mail = { ok: true }),
-        (e: Error) => (checks.mail = { ok: false, error: e.message }),
-      ),
-    ]);
-    const ok = Object.values(checks).every((c) => c.ok);
-    return reply.code(ok ? 200 : 503).send({ status: ok ? 'ready' : 'unavailable', checks });
+  app.get('/readyz', async (req, reply) => {
+    const redis = await withTimeout(s.redis.ping(), 2_000, 'Redis').then(
+      () => ({ ok: true }),
+      (e: Error) => ({ ok: false, error: e.message }),
+    );
+    const body: Record<string, unknown> = { status: redis.ok ? 'ready' : 'unavailable' };
+    // Only an editor learns why: an anonymous prober gets up or down.
+    const m = /^Bearer (\S{1,512})$/.exec(req.headers.authorization ?? '');
+    if (m && auth.isEditorToken(m[1]!)) body.checks = { redis };
+    return reply.code(redis.ok ? 200 : 503).send(body);
   });
+
+  app.get('/api/status', { preHandler: auth.preHandler }, async () => ({ workers: await registry.live() }));
 
   app.get('/metrics', async (req, reply) => {
     const token = s.config.metricsToken;

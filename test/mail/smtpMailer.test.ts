@@ -4,7 +4,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.ts';
 import type { Mailer, MailSendError } from '../../src/mail/mailer.ts';
 import { createSmtpMailer } from '../../src/mail/smtpMailer.ts';
-import { toSmtpData } from '../../src/mail/smtpData.ts';
+import { classifySmtpFailure } from '../../src/mail/smtpFailure.ts';
 import { composeMessage } from '../../src/mail/compose.ts';
 import { compileBrief } from '../../src/briefs/compile.ts';
 import { buildBulkMessage, renderBulkMessage } from '../../src/dispatch/bulkMessage.ts';
@@ -12,9 +12,10 @@ import { OPTS, seedBrief } from '../briefs/support.ts';
 import { testEnv } from '../support/harness.ts';
 
 /**
- * briefwire's own SMTP client against smtp-server set up the ways relays are:
- * STARTTLS, implicit TLS, AUTH LOGIN only, no PIPELINING, idle timeouts.
- * smtp-server's built-in self-signed certificate stands in for a relay's.
+ * The SMTP mailer (Nodemailer's SMTPConnection in briefwire's pool) against
+ * smtp-server set up the ways relays are: STARTTLS, implicit TLS, AUTH LOGIN
+ * only, no STARTTLS at all, no PIPELINING, idle timeouts. smtp-server's
+ * built-in self-signed certificate stands in for a relay's.
  */
 
 interface Got {
@@ -70,7 +71,7 @@ async function server(options: Partial<SMTPServerOptions> = {}) {
 }
 
 function mailer(url: string, poolSize = 2): Mailer {
-  const m = createSmtpMailer(loadConfig(testEnv('{bwt-smtp}', url, { SMTP_TIMEOUT_MS: '2000' })), url, poolSize);
+  const m = createSmtpMailer(loadConfig(testEnv('{bwt-smtp}', url, { SMTP_SOCKET_TIMEOUT_MS: '2000' })), url, poolSize);
   open.push({ close: () => m.close() });
   return m;
 }
@@ -78,20 +79,7 @@ function mailer(url: string, poolSize = 2): Mailer {
 const message = (subject: string, body = 'Hello.\r\n') => `From: a@example.org\r\nTo: b@example.org\r\nSubject: ${subject}\r\n\r\n${body}`;
 const failure = (p: Promise<unknown>) => p.then(() => null, (e: MailSendError) => e);
 
-describe('SMTP data encoding', () => {
-  it('doubles a dot after any CR or LF and at the start, and ends with a lone dot', () => {
-    const data = (raw: Buffer | string) => Buffer.concat(toSmtpData(raw));
-    expect(data('.a\r\n.b\r\n..c\r\nd.e').toString()).toBe('..a\r\n..b\r\n...c\r\nd.e\r\n.\r\n');
-    // Under any reading of a line end, no line of the data is a lone dot (SMTP smuggling).
-    expect(data('a\n.\nb\r.\rc\r\n').toString()).toBe('a\n..\nb\r..\rc\r\n.\r\n');
-    expect(data(Buffer.from('x\r\n')).toString()).toBe('x\r\n.\r\n');
-    // Bytes outside ASCII pass through untouched, from a Buffer and from a string.
-    expect(data(Buffer.from([0xe9, 0x0d, 0x0a]))).toEqual(Buffer.from([0xe9, 0x0d, 0x0a, 0x2e, 0x0d, 0x0a]));
-    expect(data('é\r\n')).toEqual(Buffer.from('é\r\n.\r\n'));
-    // A builder that guarantees no leading dots gets its bytes untouched, plus the final dot.
-    expect(Buffer.concat(toSmtpData('a\r\nb\r\n', { noLineStartsWithDot: true })).toString()).toBe('a\r\nb\r\n.\r\n');
-  });
-
+describe('message bytes', () => {
   it('the message builders hand the mailer CRLF line ends only, with hostile values spliced in', async () => {
     const bareLineEnd = /\r(?!\n)|(?<!\r)\n/;
     const compiled = await compileBrief({ ...seedBrief(), title: 'Line one\nline two\r.' }, OPTS);
@@ -100,7 +88,7 @@ describe('SMTP data encoding', () => {
     const bulk = renderBulkMessage(template, { to: 'r@example.org', messageId: 'd.1@example.org', unsubscribeUrl: dotty, preferencesUrl: dotty });
     const text = bulk.toString('latin1');
     expect(text).not.toMatch(bareLineEnd);
-    // What the deliverer promises the mailer (noLineStartsWithDot), within QP's 76 columns.
+    // No line starts with a dot (QP writes it =2E), within QP's 76 columns.
     expect(text).not.toMatch(/(^|\n)\./);
     const body = text.slice(text.indexOf('\r\n\r\n') + 4);
     expect(Math.max(...body.split('\r\n').map((l) => l.length))).toBeLessThanOrEqual(76);
@@ -141,16 +129,53 @@ describe('connection setup', () => {
   });
 
   it('requireTLS refuses to send in the clear when STARTTLS is not offered', async () => {
-    const s = await server({ hideSTARTTLS: true });
+    const s = await server({ hideSTARTTLS: true, disabledCommands: ['STARTTLS'] });
     const err = await failure(mailer(`smtp://127.0.0.1:${s.port}?requireTLS=true`).send({ from: 'a@example.org', to: 'b@example.org', raw: message('x') }));
-    expect(err?.code).toBe('ETLS');
+    expect(err).toMatchObject({ code: 'ETLS', phase: 'starttls' });
+    expect(classifySmtpFailure(err!)).toBe('refused');
     expect(s.got).toHaveLength(0);
   });
 
-  it('a wrong password is an EAUTH failure carrying the server reply', async () => {
+  it('a wrong password is an EAUTH failure at AUTH carrying the server reply', async () => {
     const s = await server({ hideSTARTTLS: true });
-    const err = await failure(mailer(`smtp://bw:wrong@127.0.0.1:${s.port}`).send({ from: 'a@example.org', to: 'b@example.org', raw: message('x') }));
-    expect(err).toMatchObject({ code: 'EAUTH', responseCode: 535 });
+    const err = await failure(mailer(`smtp://bw:wrong@127.0.0.1:${s.port}?allowInsecureAuth=true`).send({ from: 'a@example.org', to: 'b@example.org', raw: message('x') }));
+    expect(err).toMatchObject({ code: 'EAUTH', phase: 'auth', responseCode: 535, enhancedStatus: '5.7.8' });
+    expect(classifySmtpFailure(err!)).toBe('refused');
+  });
+
+  it('never sends credentials without TLS: STARTTLS missing (or stripped) means no AUTH and no message', async () => {
+    let authTries = 0;
+    const s = await server({
+      hideSTARTTLS: true,
+      onAuth(_auth, _s, cb) {
+        authTries++;
+        cb(null, { user: 'bw' });
+      },
+    } as Partial<SMTPServerOptions>);
+    const err = await failure(mailer(`smtp://bw:${encodeURIComponent('p@ss:word')}@127.0.0.1:${s.port}`).send({ from: 'a@example.org', to: 'b@example.org', raw: message('x') }));
+    expect(err).toMatchObject({ code: 'EINSECUREAUTH', phase: 'auth', dataHandedOver: false });
+    expect(classifySmtpFailure(err!)).toBe('refused');
+    expect(authTries).toBe(0);
+    expect(s.got).toHaveLength(0);
+    // allowInsecureAuth=true is the operator's explicit choice for a trusted local relay.
+    await mailer(`smtp://bw:${encodeURIComponent('p@ss:word')}@127.0.0.1:${s.port}?allowInsecureAuth=true`).send({ from: 'a@example.org', to: 'b@example.org', raw: message('y') });
+    expect(authTries).toBe(1);
+    expect(s.got[0]).toMatchObject({ secure: false, user: 'bw' });
+  });
+
+  it('reports the health it saw: the last good send and the last failure with its phase', async () => {
+    const s = await server({
+      hideSTARTTLS: true,
+      onMailFrom(_addr, _s, cb) {
+        cb(_addr.address.startsWith('bad') ? Object.assign(new Error('5.1.8 Sender address rejected'), { responseCode: 553 }) : undefined);
+      },
+    } as Partial<SMTPServerOptions>);
+    const m = mailer(`smtp://127.0.0.1:${s.port}`);
+    await m.send({ from: 'a@example.org', to: 'b@example.org', raw: message('ok') });
+    expect(m.health()).toMatchObject({ kind: 'smtp', relay: `127.0.0.1:${s.port}`, lastOkAt: expect.any(String) });
+    const err = await failure(m.send({ from: 'bad@example.org', to: 'b@example.org', raw: message('no') }));
+    expect(err).toMatchObject({ phase: 'mail', responseCode: 553, enhancedStatus: '5.1.8' });
+    expect(m.health().lastError).toMatchObject({ phase: 'mail', kind: 'refused', reply: expect.stringContaining('553 5.1.8') });
   });
 });
 
@@ -165,7 +190,8 @@ describe('sessions', () => {
     } as Partial<SMTPServerOptions>);
     const m = mailer(`smtp://127.0.0.1:${s.port}`, 1);
     const err = await failure(m.send({ from: 'a@example.org', to: 'nobody@example.org', raw: message('1') }));
-    expect(err).toMatchObject({ code: 'EENVELOPE', responseCode: 550, dataHandedOver: false });
+    expect(err).toMatchObject({ code: 'EENVELOPE', phase: 'rcpt', responseCode: 550, enhancedStatus: '5.1.1', dataHandedOver: false });
+    expect(classifySmtpFailure(err!)).toBe('bounce');
     await m.send({ from: 'a@example.org', to: 'b@example.org', raw: message('2') });
     expect(s.got.map((g) => g.to)).toEqual([['b@example.org']]);
     expect(s.connections()).toBe(1);

@@ -1,0 +1,157 @@
+import { Readable } from 'node:stream';
+import SMTPConnection from 'nodemailer/lib/smtp-connection';
+import type { MailSendError, SmtpPhase } from './mailer.ts';
+import { enhancedStatus } from './smtpFailure.ts';
+import type { SmtpTarget } from './smtpTarget.ts';
+
+/**
+ * One Nodemailer SMTPConnection, opened (connect, STARTTLS, AUTH) and then
+ * reused for pre-built messages. Nodemailer speaks the protocol; this only
+ * adds what the delivery ledger needs from it: the phase of every failure,
+ * whether the whole message was handed over, and no login without TLS.
+ */
+
+type NodemailerError = Error & { code?: string; command?: string; response?: string; responseCode?: number };
+
+/**
+ * The message as a stream, so we see the transport take it. Nodemailer pipes it
+ * only after DATA was answered 354 (`started`) into its dot-stuffing stream,
+ * which appends the final dot and is piped to the socket; once that stream has
+ * ended, every byte including the dot has been written (`handedOver`).
+ */
+class MessageSource extends Readable {
+  started = false;
+  handedOver = false;
+  constructor(private readonly bytes: Buffer) {
+    super();
+  }
+  override _read() {
+    this.push(this.bytes);
+    this.push(null);
+  }
+  override pipe<T extends NodeJS.WritableStream>(destination: T, options?: { end?: boolean }): T {
+    this.started = true;
+    (destination as unknown as Readable).once('end', () => (this.handedOver = true));
+    return super.pipe(destination, options);
+  }
+}
+
+/** Nodemailer's `err.command` names the step; where it says only CONN/API, our own stage does. */
+function phaseOf(err: NodemailerError, stage: 'open' | 'send', source?: MessageSource): SmtpPhase {
+  const command = err.command ?? '';
+  if (command === 'EHLO' || command === 'HELO' || command === 'LHLO') return 'ehlo';
+  if (command === 'STARTTLS') return 'starttls';
+  if (command.startsWith('AUTH')) return 'auth';
+  if (command === 'MAIL FROM') return 'mail';
+  if (command === 'RCPT TO') return 'rcpt';
+  if (command === 'DATA') return err.code === 'EMESSAGE' ? 'message' : 'data';
+  if (stage === 'open') return err.responseCode ? 'greeting' : 'connect';
+  if (source?.handedOver) return 'message';
+  return source?.started ? 'data' : 'mail';
+}
+
+function typed(e: unknown, stage: 'open' | 'send', source?: MessageSource): MailSendError {
+  const err = (e instanceof Error ? e : new Error(String(e))) as NodemailerError & MailSendError;
+  err.phase = phaseOf(err, stage, source);
+  if (err.response) err.enhancedStatus = enhancedStatus(err.response);
+  err.dataHandedOver = source?.handedOver ?? false;
+  return err;
+}
+
+function insecureAuth(): MailSendError {
+  const err = new Error('SMTP credentials are set, but the connection has no TLS (STARTTLS not offered, or stripped): AUTH was not sent. Fix the relay, or add allowInsecureAuth=true to SMTP_URL for a trusted local relay.') as MailSendError;
+  err.code = 'EINSECUREAUTH';
+  err.phase = 'auth';
+  err.dataHandedOver = false;
+  return err;
+}
+
+export class PooledConnection {
+  /** Messages this connection has carried; a reused connection may have gone stale while idle. */
+  sent = 0;
+  private gone = false;
+
+  private constructor(
+    private readonly conn: SMTPConnection,
+    private readonly onGone: (c: PooledConnection) => void,
+  ) {
+    // Failures reach the callbacks; the emitter's copy must not throw as an unhandled 'error'.
+    conn.on('error', () => undefined);
+    conn.once('end', () => this.markGone());
+  }
+
+  /** Connects, greets, upgrades to TLS where it can and logs in (only over TLS, unless allowed). */
+  static async open(target: SmtpTarget, onGone: (c: PooledConnection) => void = () => undefined): Promise<PooledConnection> {
+    const conn = new SMTPConnection(target.connection);
+    const pooled = new PooledConnection(conn, onGone);
+    try {
+      await new Promise<void>((resolve, reject) => {
+        const closed = () => reject(Object.assign(new Error('Connection closed during setup'), { code: 'ECONNECTION', command: 'CONN' }));
+        const settle = (err?: Error | null) => {
+          conn.off('error', settle);
+          conn.off('end', closed);
+          return err ? reject(err) : resolve();
+        };
+        conn.once('error', settle);
+        conn.once('end', closed);
+        conn.connect(settle);
+      });
+      if (target.auth) {
+        if (!conn.secure && !target.allowInsecureAuth) throw insecureAuth();
+        // A relay that offers no AUTH gets none (as Nodemailer does): it decides whom it relays for.
+        if (conn.allowsAuth) {
+          await new Promise<void>((resolve, reject) => conn.login(target.auth!, (err?: Error | null) => (err ? reject(err) : resolve())));
+        }
+      }
+      return pooled;
+    } catch (e) {
+      pooled.destroy();
+      throw (e as MailSendError).phase ? e : typed(e, 'open');
+    }
+  }
+
+  get usable(): boolean {
+    return !this.gone && !this.conn.destroyed;
+  }
+
+  /** Sends one pre-built message to one recipient; resolves with the reply to the final dot. */
+  send(from: string, to: string, raw: Buffer | string): Promise<string> {
+    this.sent++;
+    const source = new MessageSource(typeof raw === 'string' ? Buffer.from(raw, 'utf8') : raw);
+    return new Promise<string>((resolve, reject) => {
+      this.conn.send({ from, to: [to] }, source, (err, info) => {
+        if (err) {
+          const failure = typed(err, 'send', source);
+          // A refused envelope or message leaves the session half open: reset it before the next one.
+          if (this.usable && (failure.code === 'EENVELOPE' || failure.code === 'EMESSAGE') && failure.responseCode !== 421) {
+            return this.conn.reset((resetErr) => {
+              if (resetErr) this.destroy();
+              reject(failure);
+            });
+          }
+          this.destroy();
+          return reject(failure);
+        }
+        resolve(info.response);
+      });
+    });
+  }
+
+  /** Says goodbye; a server that does not answer QUIT is cut off by socketCloseTimeout. */
+  quit() {
+    if (!this.usable) return;
+    this.conn.quit();
+    this.markGone();
+  }
+
+  destroy() {
+    this.conn.close();
+    this.markGone();
+  }
+
+  private markGone() {
+    if (this.gone) return;
+    this.gone = true;
+    this.onGone(this);
+  }
+}
