@@ -23,7 +23,11 @@ export function startDeliverWorker(
     async (job, token) => {
       const { dispatchId, batch, ids } = job.data;
       const finalAttempt = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
-      const outcome = await deliverBatch(deps, { dispatchId, ids }, { finalAttempt, shouldStop: () => state.stopping });
+      // Throttling uses no attempt, so it needs an end of its own: past THROTTLE_MAX_MS a "slow down"
+      // reply counts as a transient failure, which retries with backoff and runs out of attempts.
+      const since = job.data.throttledSince;
+      const throttleExpired = since !== undefined && Date.now() - since > deps.config.dispatch.throttleMaxMs;
+      const outcome = await deliverBatch(deps, { dispatchId, ids }, { finalAttempt, shouldStop: () => state.stopping, throttleExpired });
       switch (outcome.kind) {
         case 'done':
         case 'halted':
@@ -32,17 +36,10 @@ export function startDeliverWorker(
           return outcome.kind;
         case 'retry':
           throw new Error(`batch ${batch} of ${dispatchId} will be retried: ${outcome.reason}`);
-        case 'throttled': {
-          // Throttling uses no attempt, so it needs its own end: past THROTTLE_MAX_MS the batch
-          // retries like any failure, and runs out of attempts like one.
-          const since = job.data.throttledSince ?? Date.now();
-          if (Date.now() - since > deps.config.dispatch.throttleMaxMs) {
-            throw new Error(`batch ${batch} of ${dispatchId} throttled for over ${deps.config.dispatch.throttleMaxMs} ms: ${outcome.reason}`);
-          }
-          if (job.data.throttledSince === undefined) await job.updateData({ ...job.data, throttledSince: since });
+        case 'throttled':
+          if (since === undefined) await job.updateData({ ...job.data, throttledSince: Date.now() });
           await deps.deliverQueue.rateLimit(deps.config.dispatch.throttleMs);
           throw Worker.RateLimitError();
-        }
         case 'paused':
         case 'interrupted':
           // Park the job; it comes back and re-checks. The ledger makes the rerun send nothing twice.

@@ -52,7 +52,8 @@ function loadTemplate(dispatches: DispatchStore, dispatchId: string) {
 export async function deliverBatch(
   deps: DelivererDeps,
   job: { dispatchId: string; ids: string[] },
-  opts: { finalAttempt: boolean; shouldStop: () => boolean },
+  /** throttleExpired: the batch has been throttled past THROTTLE_MAX_MS; "slow down" now counts as transient (it uses attempts). */
+  opts: { finalAttempt: boolean; shouldStop: () => boolean; throttleExpired?: boolean },
 ): Promise<BatchOutcome> {
   const { dispatches, config, metrics } = deps;
   const template = await loadTemplate(dispatches, job.dispatchId);
@@ -106,7 +107,8 @@ export async function deliverBatch(
       return { subscriberId: id, outcome: 'sent' };
     } catch (e) {
       const err = e as MailSendError;
-      const kind = classifySmtpFailure(err);
+      const classified = classifySmtpFailure(err);
+      const kind = classified === 'throttled' && opts.throttleExpired ? 'transient' : classified;
       lastError = describeSmtpFailure(err);
       metrics.emails.inc({ lane: 'bulk', outcome: kind });
       switch (kind) {

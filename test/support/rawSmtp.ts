@@ -20,10 +20,15 @@ export type RawSmtpMode =
   /** A normal server that accepts everything. */
   | 'accept';
 
+/** Commands the raw server refuses, with the whole reply line to send (e.g. `554 5.7.1 go away`). */
+export type RawRefusals = Partial<Record<'EHLO' | 'HELO' | 'DATA', string>>;
+
 export interface RawSmtpServer {
   port: number;
   url: string;
   mode: RawSmtpMode;
+  /** Mutable: refusals for the commands smtp-server cannot script (EHLO, the DATA command itself). */
+  refuse: RawRefusals;
   connections: number;
   /** Messages answered 250 after the final dot: envelope recipients. */
   accepted: string[][];
@@ -40,6 +45,7 @@ export async function startRawSmtp(mode: RawSmtpMode): Promise<RawSmtpServer> {
     port: 0,
     url: '',
     mode,
+    refuse: {},
     connections: 0,
     accepted: [],
     cuts: [],
@@ -93,7 +99,9 @@ export async function startRawSmtp(mode: RawSmtpMode): Promise<RawSmtpServer> {
         const line = buffer.slice(0, nl);
         buffer = buffer.slice(nl + 2);
         const verb = line.slice(0, 4).toUpperCase();
-        if (verb === 'EHLO') socket.write('250-raw.test\r\n250-8BITMIME\r\n250 SMTPUTF8\r\n');
+        const refusal = state.refuse[verb as keyof RawRefusals];
+        if (refusal) say(refusal);
+        else if (verb === 'EHLO') socket.write('250-raw.test\r\n250-8BITMIME\r\n250 SMTPUTF8\r\n');
         else if (verb === 'HELO') say('250 raw.test');
         else if (verb === 'MAIL') {
           rcpt = [];

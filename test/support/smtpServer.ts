@@ -22,6 +22,7 @@ export type Reply = { code: number; message: string } | undefined;
 
 export interface SmtpBehaviour {
   onConnect?(): Reply;
+  onMailFrom?(address: string): Reply;
   onRcpt?(address: string, attempt: number): Reply;
   onData?(envelopeTo: string[], attempt: number): Reply | 'drop';
   auth?: { user: string; pass: string };
@@ -60,6 +61,10 @@ export async function startSmtpServer(behaviour: SmtpBehaviour = {}) {
     onConnect(_session, cb) {
       connections++;
       const r = behaviour.onConnect?.();
+      cb(r ? fail(r) : undefined);
+    },
+    onMailFrom(address: SMTPServerAddress, _session, cb) {
+      const r = behaviour.onMailFrom?.(address.address);
       cb(r ? fail(r) : undefined);
     },
     onRcptTo(address: SMTPServerAddress, _session, cb) {

@@ -7,6 +7,7 @@ import type { StoredBrief } from '../../briefs/store.ts';
 import type { FieldError } from '../errors.ts';
 import { notFound } from '../errors.ts';
 import { html } from '../html.ts';
+import { createWorkerRegistry } from '../../ops/workerRegistry.ts';
 import { apiErrors, createApiCaller, formFields, one } from './form.ts';
 import { csrfInput, fieldErrors, pageContext, sendPage, type PageContext } from './layout.ts';
 
@@ -15,6 +16,7 @@ const BRIEF_ID = /^b[0-9]{1,15}$/;
 /** Briefs: the list (with dispatch status), a new brief from Markdown, one brief's previews and test send. */
 export function registerBriefPages(app: FastifyInstance, s: Services) {
   const api = createApiCaller(app, s.config);
+  const registry = createWorkerRegistry(s.redis, s.keys);
   const ctxOf = (req: FastifyRequest) => pageContext(req, s.config.mail.listName);
   const load = async (id: string) => {
     const b = BRIEF_ID.test(id) ? await s.briefs.get(id) : null;
@@ -27,9 +29,11 @@ export function registerBriefPages(app: FastifyInstance, s: Services) {
     const items = await s.briefs.list({ limit: 50, before });
     const latest = await s.dispatches.latestForBriefs(items.map((b) => b.id));
     const dispatches = await Promise.all(latest.map((id) => (id ? s.dispatches.get(id) : null)));
+    const workers = await registry.live();
     return sendPage(reply, ctxOf(req), {
       title: 'Briefs',
       body: html`<h1>Briefs</h1>
+${workers.length ? '' : html`<p class="error" id="no-workers-warning">No worker is running: dispatches and confirmations wait until one starts (<a href="/admin/ops">Ops</a>).</p>`}
 <p><a href="/admin/briefs/new">New brief from Markdown</a></p>
 ${items.length === 0 ? html`<p class="muted">No briefs yet.</p>` : ''}
 <table id="briefs"><thead><tr><th>Title</th><th>Published</th><th>Topics</th><th>Dispatch</th></tr></thead><tbody>

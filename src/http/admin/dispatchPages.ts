@@ -76,11 +76,12 @@ ${existing ? html`<p class="error" id="already-dispatched">This brief has alread
     }
   });
 
-  app.get<{ Params: { id: string }; Querystring: { refused?: string } }>('/admin/dispatches/:id', async (req, reply) => {
+  app.get<{ Params: { id: string }; Querystring: { refused?: string; restored?: string } }>('/admin/dispatches/:id', async (req, reply) => {
     const d = dispatchView(await loadDispatch(req.params.id));
     const brief = await s.briefs.get(d.briefId);
     const ctx = ctxOf(req);
     const refused = req.query.refused ? REFUSALS[req.query.refused] : undefined;
+    const restored = req.query.restored && /^[0-9]{1,9}$/.test(req.query.restored) ? Number(req.query.restored) : undefined;
     const pct = Math.round(d.progress * 100);
     const count = (key: 'sent' | 'failed' | 'suppressed' | 'uncertain') => html`<dt>${key}</dt><dd id="count-${key}">${d[key]}</dd>`;
     return sendPage(reply, ctx, {
@@ -90,7 +91,7 @@ ${existing ? html`<p class="error" id="already-dispatched">This brief has alread
 <p>Brief: ${brief ? html`<a href="/admin/briefs/${brief.id}">${brief.brief.title}</a>` : d.briefId} · topics ${d.topics.join(', ') || 'the brief’s'}</p>
 ${refused ? html`<p class="error" id="refused">${refused}</p>` : ''}
 <div id="dispatch" data-progress-url="/admin/dispatches/${d.id}/progress">
-  <p>Status: <span class="status" id="status">${d.status}</span> <span id="reason" class="muted">${d.reason ?? ''}</span></p>
+  <p>Status: <span class="status" id="status">${d.status}</span> <code id="reason-code"${d.reasonCode ? '' : ' hidden'}>${d.reasonCode ?? ''}</code> <span id="reason" class="muted">${d.reason ?? ''}</span></p>
   <progress id="bar" max="100" value="${pct}">${pct}%</progress>
   <p><strong id="percent">${pct}%</strong> of <span id="total">${d.total}</span><span id="planned">${d.planned ? '' : ' (still planning)'}</span>
    · <span id="rate">${d.ratePerSecond}</span>/s · ETA <span id="eta">${d.etaSeconds === null ? '–' : `${d.etaSeconds}s`}</span></p>
@@ -98,7 +99,14 @@ ${refused ? html`<p class="error" id="refused">${refused}</p>` : ''}
   <p>
     ${ACTIONS.map((a) => postButton(ctx, `/admin/dispatches/${d.id}/${a}`, a === 'retry-failed' ? 'Retry failed' : a[0]!.toUpperCase() + a.slice(1), { id: `action-${a}` }))}
   </p>
-</div>`,
+</div>
+<section id="restore-bounced">
+  <h2>Bounced readers</h2>
+  ${restored === undefined ? '' : html`<p class="notice" id="restored">Restored ${restored} reader${restored === 1 ? '' : 's'}.</p>`}
+  <p class="muted">Use this after a relay refused everyone (a misconfigured relay answering “no such user” to every address): it puts the readers
+  this dispatch marked bounced back to active. Then resume the dispatch; once it is done, “Retry failed” resends to them.</p>
+  ${postButton(ctx, `/admin/dispatches/${d.id}/restore-bounced`, 'Restore bounced readers', { id: 'action-restore-bounced', cls: 'secondary' })}
+</section>`,
     });
   });
 
@@ -119,6 +127,12 @@ ${refused ? html`<p class="error" id="refused">${refused}</p>` : ''}
       }
     });
   }
+  app.post<{ Params: { id: string } }>('/admin/dispatches/:id/restore-bounced', async (req, reply) => {
+    const d = await loadDispatch(req.params.id);
+    const { restored } = await s.dispatchControl.restoreBounced(d.id);
+    return reply.redirect(`/admin/dispatches/${d.id}?restored=${restored}`, 303);
+  });
+
   const run = (action: Action, id: string): Promise<unknown> =>
     action === 'retry-failed' ? s.dispatchControl.retryFailed(id) : s.dispatchControl[action](id);
 }

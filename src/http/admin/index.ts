@@ -10,6 +10,7 @@ import { registerBriefPages } from './briefPages.ts';
 import { registerDispatchPages } from './dispatchPages.ts';
 import { registerSubscriberPages } from './subscriberPages.ts';
 import { registerApiDocsPage } from './apiDocsPage.ts';
+import { registerOpsPage } from './opsPage.ts';
 import { QUEUES_PATH, registerQueueBoard } from './queueBoard.ts';
 
 declare module 'fastify' {
@@ -60,6 +61,7 @@ const adminPlugin: FastifyPluginAsync<{ services: Services }> = async (app, { se
   registerDispatchPages(app, s);
   registerSubscriberPages(app, s);
   registerApiDocsPage(app, s);
+  registerOpsPage(app, s);
   await registerQueueBoard(app, s);
 };
 

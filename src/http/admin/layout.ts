@@ -42,7 +42,7 @@ export const postButton = (ctx: PageContext, action: string, label: string, attr
 
 export function sendPage(reply: FastifyReply, ctx: PageContext, opts: { title: string; body: Html; status?: number; script?: string }) {
   const nav = ctx.csrf
-    ? html`<nav><a href="/admin">Briefs</a> <a href="/admin/briefs/new">New brief</a> <a href="/admin/subscribers">Subscribers</a> <a href="/admin/queues">Queues</a> <a href="/admin/api-docs">API</a> ${postButton(ctx, '/admin/logout', 'Sign out', { id: 'sign-out', cls: 'secondary' })}</nav>`
+    ? html`<nav><a href="/admin">Briefs</a> <a href="/admin/briefs/new">New brief</a> <a href="/admin/subscribers">Subscribers</a> <a href="/admin/queues">Queues</a> <a href="/admin/ops">Ops</a> <a href="/admin/api-docs">API</a> ${postButton(ctx, '/admin/logout', 'Sign out', { id: 'sign-out', cls: 'secondary' })}</nav>`
     : '';
   const doc = html`<!doctype html>
 <html lang="en">

@@ -21,6 +21,7 @@ export const PROGRESS_SCRIPT = `
     var bar = document.getElementById('bar');
     bar.value = pct; bar.textContent = pct + '%';
     set('percent', pct + '%'); set('status', d.status); set('reason', d.reason || '');
+    set('reason-code', d.reasonCode || ''); var rc = document.getElementById('reason-code'); if (rc) rc.hidden = !d.reasonCode;
     set('total', d.total); set('planned', d.planned ? '' : ' (still planning)');
     set('rate', d.ratePerSecond); set('eta', d.etaSeconds == null ? '\\u2013' : d.etaSeconds + 's');
     ['sent', 'failed', 'suppressed', 'uncertain'].forEach(function (k) { set('count-' + k, d[k]); });
