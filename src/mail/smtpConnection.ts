@@ -70,6 +70,8 @@ export class PooledConnection {
   /** Messages this connection has carried; a reused connection may have gone stale while idle. */
   sent = 0;
   private gone = false;
+  /** Fails the send in flight: SMTPConnection.close() drops its callback without calling it. */
+  private cutInFlight: ((err: Error) => void) | null = null;
 
   private constructor(
     private readonly conn: SMTPConnection,
@@ -119,12 +121,17 @@ export class PooledConnection {
     this.sent++;
     const source = new MessageSource(typeof raw === 'string' ? Buffer.from(raw, 'utf8') : raw);
     return new Promise<string>((resolve, reject) => {
+      this.cutInFlight = (err) => reject(typed(err, 'send', source));
       this.conn.send({ from, to: [to] }, source, (err, info) => {
+        this.cutInFlight = null;
         if (err) {
           const failure = typed(err, 'send', source);
           // A refused envelope or message leaves the session half open: reset it before the next one.
           if (this.usable && (failure.code === 'EENVELOPE' || failure.code === 'EMESSAGE') && failure.responseCode !== 421) {
+            // Should the connection be cut during RSET, the refusal is still what this send reports.
+            this.cutInFlight = () => reject(failure);
             return this.conn.reset((resetErr) => {
+              this.cutInFlight = null;
               if (resetErr) this.destroy();
               reject(failure);
             });
@@ -144,6 +151,7 @@ export class PooledConnection {
     this.markGone();
   }
 
+  /** Closes at once; a send in flight fails (uncertain if its message was all out). */
   destroy() {
     this.conn.close();
     this.markGone();
@@ -153,5 +161,16 @@ export class PooledConnection {
     if (this.gone) return;
     this.gone = true;
     this.onGone(this);
+    // Nodemailer reports a connection lost mid-send to the send's callback, with the server's
+    // last words, right after 'end'. Anything it leaves unanswered (our own close(), a loss
+    // during RSET) is failed here, a tick later, so the real error always wins.
+    const cut = this.cutInFlight;
+    if (cut) {
+      setImmediate(() => {
+        if (this.cutInFlight !== cut) return;
+        this.cutInFlight = null;
+        cut(Object.assign(new Error('Connection closed while the send was in flight'), { code: 'ECONNECTION', command: 'CONN' }));
+      });
+    }
   }
 }
