@@ -2,6 +2,7 @@ import { CliError } from './cliConfig.ts';
 import { briefCommand } from './commands/brief.ts';
 import { dispatchCommand } from './commands/dispatch.ts';
 import { subscribersCommand } from './commands/subscribers.ts';
+import { statusCommand } from './commands/status.ts';
 
 const USAGE = `briefwire: newsletter alert dispatcher
 
@@ -11,12 +12,15 @@ Usage:
   briefwire worker                         the queue workers only
   briefwire brief add FILE.md [--dispatch] add a Markdown brief (and send it)
   briefwire dispatch status ID             live progress of a dispatch
+  briefwire dispatch pause|resume|cancel ID  change a dispatch's state
+  briefwire dispatch restore-bounced ID    put back the readers a dispatch marked bounced
+  briefwire status                         live workers and their SMTP relay health
   briefwire subscribers import FILE.csv    import subscribers (--active: already confirmed)
   briefwire subscribers export [FILE]      export subscribers as CSV
   briefwire COMMAND --help                 help on one command
 
 start, api and worker take their configuration from the environment (see .env.example).
-brief, dispatch and subscribers talk to a running API: --url or BRIEFWIRE_URL,
+brief, dispatch, subscribers and status talk to a running API: --url or BRIEFWIRE_URL,
 --token or BRIEFWIRE_TOKEN (an editor token).`;
 
 const PROCESS_HELP: Record<'start' | 'api' | 'worker', string> = {
@@ -54,6 +58,9 @@ switch (command) {
     break;
   case 'subscribers':
     await api(subscribersCommand);
+    break;
+  case 'status':
+    await api(statusCommand);
     break;
   case undefined:
   case '--help':

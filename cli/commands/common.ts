@@ -28,3 +28,9 @@ export function connect(values: { url?: string; token?: string }): ApiClient {
 }
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * Text from the server (an SMTP reply, a reason) made safe for a terminal:
+ * control characters (escape sequences, carriage returns) become `?`.
+ */
+export const printable = (s: string) => s.replace(/[\u0000-\u001f\u007f-\u009f]/g, '?');

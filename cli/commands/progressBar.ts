@@ -1,3 +1,5 @@
+import { printable } from './common.ts';
+
 /** The dispatch fields the progress line shows (a subset of GET /api/dispatches/:id). */
 export interface DispatchProgress {
   id: string;
@@ -12,6 +14,7 @@ export interface DispatchProgress {
   ratePerSecond: number;
   etaSeconds: number | null;
   reason?: string;
+  reasonCode?: string;
 }
 
 const WIDTH = 30;
@@ -22,7 +25,7 @@ export function progressLine(d: DispatchProgress): string {
   const pct = `${Math.round(d.progress * 100)}%`.padStart(4);
   const eta = d.etaSeconds === null ? '' : `  ETA ${d.etaSeconds}s`;
   const total = d.planned ? `${d.total}` : `${d.total}+ (planning)`;
-  return `[${'█'.repeat(filled)}${'░'.repeat(WIDTH - filled)}] ${pct}  sent ${d.sent} failed ${d.failed} suppressed ${d.suppressed} uncertain ${d.uncertain} of ${total}  ${d.ratePerSecond}/s${eta}  ${d.status}${d.reason ? ` (${d.reason})` : ''}`;
+  return `[${'█'.repeat(filled)}${'░'.repeat(WIDTH - filled)}] ${pct}  sent ${d.sent} failed ${d.failed} suppressed ${d.suppressed} uncertain ${d.uncertain} of ${total}  ${d.ratePerSecond}/s${eta}  ${d.status}${d.reason ? ` (${d.reasonCode ? `${printable(d.reasonCode)}: ` : ''}${printable(d.reason)})` : ''}`;
 }
 
 /**
