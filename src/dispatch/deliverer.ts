@@ -8,6 +8,7 @@ import type { LinkTokens } from '../subscribers/tokens.ts';
 import type { ClaimResult, DispatchStore, RecordOutcome } from './store.ts';
 import type { SendRateLimiter } from './sendRate.ts';
 import { renderBulkMessage, type BulkMessageTemplate } from './bulkMessage.ts';
+import { claimBatcher } from './claimBatcher.ts';
 
 export interface DelivererDeps {
   config: Config;
@@ -59,12 +60,16 @@ export async function deliverBatch(
   const template = await loadTemplate(dispatches, job.dispatchId);
   if (!template) return { kind: 'retry', reason: 'message not built yet' };
   const base = config.http.publicUrl;
+  // Label lookups once per batch, not per recipient.
+  const sentTotal = metrics.emails.labels({ lane: 'bulk', outcome: 'sent' });
+  const sendSeconds = metrics.sendSeconds.labels({ lane: 'bulk' });
   const transient: string[] = [];
   let stop: BatchOutcome | null = null;
   let lastError = '';
   let next = 0;
 
   type Outcome = { subscriberId: string; outcome: RecordOutcome };
+  const claim = claimBatcher(dispatches, job.dispatchId);
   const record = (o: Outcome) => dispatches.record(job.dispatchId, o.subscriberId, o.outcome);
 
   /** The outcome a lane still owes the ledger; the lane's next claim records it. */
@@ -78,10 +83,10 @@ export async function deliverBatch(
       carry.pending = null;
     }
     await deps.sendRate.acquire();
-    const claim = await dispatches.claim(job.dispatchId, id, carry.pending ?? undefined);
+    const claimed = await claim({ subscriberId: id, previous: carry.pending ?? undefined });
     // The claim has recorded it: should the attempt throw, nothing is owed any more.
     carry.pending = null;
-    carry.pending = await attempt(id, claim);
+    carry.pending = await attempt(id, claimed);
   };
 
   const attempt = async (id: string, claim: ClaimResult): Promise<Outcome | null> => {
@@ -103,7 +108,7 @@ export async function deliverBatch(
     const started = performance.now();
     try {
       await deps.mailer.send({ from: template.from, to: claim.email, raw });
-      metrics.emails.inc({ lane: 'bulk', outcome: 'sent' });
+      sentTotal.inc();
       return { subscriberId: id, outcome: 'sent' };
     } catch (e) {
       const err = e as MailSendError;
@@ -141,7 +146,7 @@ export async function deliverBatch(
         }
       }
     } finally {
-      metrics.sendSeconds.observe({ lane: 'bulk' }, (performance.now() - started) / 1000);
+      sendSeconds.observe((performance.now() - started) / 1000);
     }
   };
 

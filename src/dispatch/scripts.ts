@@ -148,10 +148,13 @@ return {recorded, 0}
 `;
 
 /**
- * Claim one recipient just before the SMTP call. ARGV: prefix, dispatchId,
- * subscriberId, and optionally previousId, previousOutcome: the outcome of the
- * lane's previous send, recorded first in the same call (one round trip per
- * recipient instead of two). Returns {'send', email} | {'skip', state} | {'halt', dispatchStatus}.
+ * Claim recipients just before their SMTP calls: several lanes of one batch
+ * that are ready in the same event-loop turn share one call. ARGV: prefix,
+ * dispatchId, then per recipient three values: subscriberId, previousId,
+ * previousOutcome ('' and '' when its lane has nothing to record): the outcome
+ * of that lane's previous send, recorded first (one round trip per recipient,
+ * or less, instead of two). Returns per recipient two values:
+ * 'send', email | 'skip', state | 'halt', dispatchStatus.
  * - dispatch paused/cancelled -> halt (checked before every send);
  * - already settled -> skip;
  * - subscriber no longer active (unsubscribed, bounced, erased since planning) -> 'suppressed';
@@ -162,21 +165,34 @@ return {recorded, 0}
 export const CLAIM = `${RECORD_FN}
 local p = ARGV[1]
 local d = p .. ':dispatch:' .. ARGV[2]
-if ARGV[4] then record(d, ARGV[4], ARGV[5]) end
 local ledger = d .. ':ledger'
-local status = redis.call('HGET', d, 'status')
-if status ~= 'sending' and status ~= 'planning' then return {'halt', status or 'missing'} end
-local state = redis.call('HGET', ledger, ARGV[3])
-if state and state ~= 'sending' and state ~= 'resending' then return {'skip', state} end
-local sub = p .. ':sub:' .. ARGV[3]
-local subStatus = redis.call('HGET', sub, 'status')
-if subStatus ~= 'active' then
-  redis.call('HSET', ledger, ARGV[3], 'suppressed')
-  redis.call('HINCRBY', d, 'suppressed', 1)
-  return {'skip', 'suppressed'}
+local out = {}
+for i = 3, #ARGV, 3 do
+  local id, prevId, prevOutcome = ARGV[i], ARGV[i + 1], ARGV[i + 2]
+  if prevId ~= '' then record(d, prevId, prevOutcome) end
+  local status = redis.call('HGET', d, 'status')
+  local state = redis.call('HGET', ledger, id)
+  if status ~= 'sending' and status ~= 'planning' then
+    out[#out + 1] = 'halt'
+    out[#out + 1] = status or 'missing'
+  elseif state and state ~= 'sending' and state ~= 'resending' then
+    out[#out + 1] = 'skip'
+    out[#out + 1] = state
+  else
+    local sub = p .. ':sub:' .. id
+    if redis.call('HGET', sub, 'status') ~= 'active' then
+      redis.call('HSET', ledger, id, 'suppressed')
+      redis.call('HINCRBY', d, 'suppressed', 1)
+      out[#out + 1] = 'skip'
+      out[#out + 1] = 'suppressed'
+    else
+      redis.call('HSET', ledger, id, state and 'resending' or 'sending')
+      out[#out + 1] = 'send'
+      out[#out + 1] = redis.call('HGET', sub, 'email')
+    end
+  end
 end
-redis.call('HSET', ledger, ARGV[3], state and 'resending' or 'sending')
-return {'send', redis.call('HGET', sub, 'email')}
+return out
 `;
 
 /** Mark recipients failed after the last attempt. ARGV: prefix, dispatchId, id1, id2… Only unsettled ones count. */

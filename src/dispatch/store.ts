@@ -7,6 +7,7 @@ import * as lua from './scripts.ts';
 
 export type ClaimResult = { action: 'send'; email: string } | { action: 'skip'; state: LedgerState } | { action: 'halt'; status: DispatchStatus | 'missing' };
 export type RecordOutcome = 'sent' | 'failed' | 'uncertain' | 'release';
+export type ClaimRequest = { subscriberId: string; previous?: { subscriberId: string; outcome: RecordOutcome } };
 
 /** Stable codes of why a dispatch paused itself or failed (shown beside the plain reason). */
 export type ReasonCode = 'SMTP_REFUSED' | 'BOUNCE_SPIKE' | 'PLANNER_FAILED';
@@ -21,8 +22,8 @@ export interface DispatchStore {
   cursor(id: string): Promise<{ cursor: number; batches: number }>;
   checkpoint(id: string, batch: number, cursor: number, size: number): Promise<void>;
   setPlanned(id: string, planned: boolean): Promise<void>;
-  /** Claims a recipient; `previous` is the lane's last outcome, recorded first in the same call. */
-  claim(id: string, subscriberId: string, previous?: { subscriberId: string; outcome: RecordOutcome }): Promise<ClaimResult>;
+  /** Claims recipients, in order; each one's `previous` (its lane's last outcome) is recorded first, in the same call. */
+  claim(id: string, requests: readonly ClaimRequest[]): Promise<ClaimResult[]>;
   record(id: string, subscriberId: string, outcome: RecordOutcome): Promise<void>;
   /** Records a hard bounce; `tripped` when it set off the bounce-spike breaker (the dispatch is now paused). */
   recordBounce(id: string, subscriberId: string, rate: number): Promise<{ tripped: boolean }>;
@@ -117,12 +118,17 @@ export function createDispatchStore(redis: RedisClient, keys: Keyspace): Dispatc
     async setPlanned(id, planned) {
       await redis.hset(keys.dispatch(id), 'planned', planned ? '1' : '0');
     },
-    async claim(id, subscriberId, previous) {
-      const args = previous ? [id, subscriberId, previous.subscriberId, previous.outcome] : [id, subscriberId];
-      const [action, value] = (await run(lua.CLAIM, ...args)) as [string, string];
-      if (action === 'send') return { action, email: value };
-      if (action === 'skip') return { action, state: value as LedgerState };
-      return { action: 'halt', status: value as DispatchStatus };
+    async claim(id, requests) {
+      const args: string[] = [id];
+      for (const r of requests) args.push(r.subscriberId, r.previous?.subscriberId ?? '', r.previous?.outcome ?? '');
+      const flat = (await run(lua.CLAIM, ...args)) as string[];
+      return requests.map((_, i): ClaimResult => {
+        const action = flat[2 * i]!;
+        const value = flat[2 * i + 1]!;
+        if (action === 'send') return { action, email: value };
+        if (action === 'skip') return { action, state: value as LedgerState };
+        return { action: 'halt', status: value as DispatchStatus };
+      });
     },
     async record(id, subscriberId, outcome) {
       await run(lua.RECORD, id, subscriberId, outcome);

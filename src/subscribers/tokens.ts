@@ -1,4 +1,4 @@
-import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createHash, createHmac, createSecretKey, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { RedisClient } from '../redis/connection.ts';
 import type { Keyspace } from '../redis/keys.ts';
 
@@ -51,7 +51,9 @@ export interface LinkTokens {
 }
 
 export function createLinkTokens(secretKey: string): LinkTokens {
-  const mac = (id: string) => createHmac('sha256', secretKey).update(`link:v1:${id}`).digest().subarray(0, 16);
+  // A KeyObject made once: createHmac would otherwise import the raw key for every recipient.
+  const key = createSecretKey(Buffer.from(secretKey, 'utf8'));
+  const mac = (id: string) => createHmac('sha256', key).update(`link:v1:${id}`).digest().subarray(0, 16);
   return {
     sign(id) {
       return `${id}.${mac(id).toString('base64url')}`;
