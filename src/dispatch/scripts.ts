@@ -48,7 +48,7 @@ for i = 7, #ARGV do
     if ARGV[3] == 'planning' or ARGV[3] == 'sending' then redis.call('HSETNX', d, 'startedAt', ARGV[4]) end
     -- A resumed dispatch starts the bounce-spike breaker's window afresh.
     if status == 'paused' then
-      redis.call('HSET', d, 'outcomes', 0, 'recentBounces', 0, 'bounceStreak', 0)
+      redis.call('HSET', d, 'outcomes', 0, 'lastClean', 0)
       redis.call('DEL', d .. ':recent')
     end
     if ARGV[3] == 'cancelled' or ARGV[3] == 'failed' then redis.call('HSET', d, 'finishedAt', ARGV[4]) end
@@ -80,20 +80,20 @@ return 1
  * nothing twice. A re-send after a crash that is accepted counts 'uncertain'.
  * A bounce is a 'failed' entry whose reader this dispatch marked bounced (the
  * ':bounced' set, for restore-bounced). Sent, uncertain and bounced outcomes
- * feed the bounce-spike breaker's window: a ring of the last 200 ('1' bounced),
- * with its count of bounces and the current run of bounces in a row.
+ * feed the bounce-spike breaker: each is numbered ('outcomes'); a clean one
+ * notes its number ('lastClean', so the run of bounces in a row is the
+ * difference), a bounce pushes its number on the ':recent' list (the last 200
+ * bounces). Two commands per clean outcome: this runs for every recipient.
  */
 const RECORD_FN = `
 local function observe(d, bounced)
   local n = redis.call('HINCRBY', d, 'outcomes', 1)
-  local pos = (n - 1) % 200
-  local ring = d .. ':recent'
-  local old = redis.call('GETRANGE', ring, pos, pos)
-  local new = bounced and '1' or '0'
-  redis.call('SETRANGE', ring, pos, new)
-  local delta = (new == '1' and 1 or 0) - (old == '1' and 1 or 0)
-  if delta ~= 0 then redis.call('HINCRBY', d, 'recentBounces', delta) end
-  if bounced then redis.call('HINCRBY', d, 'bounceStreak', 1) else redis.call('HSET', d, 'bounceStreak', 0) end
+  if bounced then
+    redis.call('LPUSH', d .. ':recent', n)
+    redis.call('LTRIM', d .. ':recent', 0, 199)
+  else
+    redis.call('HSET', d, 'lastClean', n)
+  end
 end
 local function record(d, id, outcome)
   local ledger = d .. ':ledger'
@@ -132,8 +132,13 @@ return record(ARGV[1] .. ':dispatch:' .. ARGV[2], ARGV[3], ARGV[4])
 export const BOUNCE = `${RECORD_FN}
 local d = ARGV[1] .. ':dispatch:' .. ARGV[2]
 local recorded = record(d, ARGV[3], 'bounced')
-local h = redis.call('HMGET', d, 'status', 'outcomes', 'recentBounces', 'bounceStreak')
-local outcomes, recent, streak = tonumber(h[2] or '0'), tonumber(h[3] or '0'), tonumber(h[4] or '0')
+local h = redis.call('HMGET', d, 'status', 'outcomes', 'lastClean')
+local outcomes = tonumber(h[2] or '0')
+local streak = outcomes - tonumber(h[3] or '0')
+local recent = 0
+for _, n in ipairs(redis.call('LRANGE', d .. ':recent', 0, 199)) do
+  if tonumber(n) > outcomes - 200 then recent = recent + 1 end
+end
 local reason = false
 if streak >= 50 then
   reason = 'bounce spike: the last ' .. streak .. ' recipients in a row hard-bounced'
@@ -179,8 +184,8 @@ for i = 3, #ARGV, 3 do
     out[#out + 1] = 'skip'
     out[#out + 1] = state
   else
-    local sub = p .. ':sub:' .. id
-    if redis.call('HGET', sub, 'status') ~= 'active' then
+    local sub = redis.call('HMGET', p .. ':sub:' .. id, 'status', 'email')
+    if sub[1] ~= 'active' then
       redis.call('HSET', ledger, id, 'suppressed')
       redis.call('HINCRBY', d, 'suppressed', 1)
       out[#out + 1] = 'skip'
@@ -188,7 +193,7 @@ for i = 3, #ARGV, 3 do
     else
       redis.call('HSET', ledger, id, state and 'resending' or 'sending')
       out[#out + 1] = 'send'
-      out[#out + 1] = redis.call('HGET', sub, 'email')
+      out[#out + 1] = sub[2]
     end
   end
 end

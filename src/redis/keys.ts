@@ -35,7 +35,7 @@ export function keyspace(prefix: string) {
     dispatchMessage: (id: string) => k('dispatch', id, 'message'),
     /** Subscribers this dispatch marked bounced (restore-bounced reads it). */
     dispatchBounced: (id: string) => k('dispatch', id, 'bounced'),
-    /** The bounce-spike breaker's ring of the last 200 outcomes (written by the ledger scripts). */
+    /** The bounce-spike breaker: the outcome numbers of the dispatch's last 200 bounces (written by the ledger scripts). */
     dispatchRecent: (id: string) => k('dispatch', id, 'recent'),
     dispatchByBrief: k('dispatch', 'by-brief'),
     dispatches: k('dispatches'),
