@@ -124,6 +124,10 @@ describe('credentials only over TLS', () => {
       'a heartbeat with the error',
     );
     expect(status.workers[0].smtp.bulk.lastError).toMatchObject({ phase: 'auth', kind: 'refused' });
+    // Readiness stays Redis's alone (200); an editor also sees that a worker's relay is failing.
+    const ready = await h.app.inject({ url: '/readyz', headers: h.auth });
+    expect(ready.statusCode).toBe(200);
+    expect(ready.json().smtp).toEqual({ workers: 1, failing: 1 });
     expect((await h.app.inject({ url: '/api/status' })).statusCode).toBe(401);
   });
 });

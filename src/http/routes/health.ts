@@ -1,7 +1,14 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { Services } from '../../services.ts';
 import { createEditorAuth } from '../editorAuth.ts';
-import { createWorkerRegistry } from '../../ops/workerRegistry.ts';
+import { createWorkerRegistry, type WorkerStatus } from '../../ops/workerRegistry.ts';
+import type { MailerHealth } from '../../mail/mailer.ts';
+
+/** Live workers, and how many of them saw the relay fail since their last good send. */
+function smtpSummary(workers: WorkerStatus[]) {
+  const failing = (h: MailerHealth) => !!h.lastError && (!h.lastOkAt || h.lastError.at > h.lastOkAt);
+  return { workers: workers.length, failing: workers.filter((w) => failing(w.smtp.transactional) || failing(w.smtp.bulk)).length };
+}
 
 const withTimeout = <T>(p: Promise<T>, ms: number, what: string) =>
   Promise.race([p, new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`${what} did not answer within ${ms} ms`)), ms).unref())]);
@@ -25,7 +32,11 @@ const healthRoutes: FastifyPluginAsync<{ services: Services }> = async (app, { s
     const body: Record<string, unknown> = { status: redis.ok ? 'ready' : 'unavailable' };
     // Only an editor learns why: an anonymous prober gets up or down.
     const m = /^Bearer (\S{1,512})$/.exec(req.headers.authorization ?? '');
-    if (m && auth.isEditorToken(m[1]!)) body.checks = { redis };
+    if (m && auth.isEditorToken(m[1]!)) {
+      body.checks = { redis };
+      // What the workers' heartbeats say of the relay (informational: the API itself sends no mail).
+      if (redis.ok) body.smtp = smtpSummary(await registry.live().catch(() => []));
+    }
     return reply.code(redis.ok ? 200 : 503).send(body);
   });
 
