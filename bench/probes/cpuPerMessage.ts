@@ -7,6 +7,7 @@ import { benchEnv, benchPrefix, dispatchMs, profileInto, startStack } from '../l
  * Where the CPU of one briefwire dispatch goes, per process, in µs per message:
  * workers, API, Redis and the sink, read from /proc before and after each send.
  * Usage: npx tsx bench/probes/cpuPerMessage.ts [recipients] [workers] [poolSize] [--cpu-prof DIR]
+ * (BW_EXTRA='{"DELIVER_CONCURRENCY":"4"}' adds variables to the stack's environment)
  */
 const N = Number(process.argv[2] ?? 5000);
 const WORKERS = Number(process.argv[3] ?? 2);
@@ -18,7 +19,7 @@ const redis = await startRedis();
 const sink = await startSink();
 const prefix = benchPrefix();
 await seedSubscribers(redis.client, prefix, N);
-const stack = await startStack(benchEnv(redis.url, prefix, sink.url, { SMTP_POOL_SIZE: String(POOL) }), { workers: WORKERS });
+const stack = await startStack(benchEnv(redis.url, prefix, sink.url, { SMTP_POOL_SIZE: String(POOL), ...(process.env.BW_EXTRA ? JSON.parse(process.env.BW_EXTRA) : {}) }), { workers: WORKERS });
 const procs: Record<string, number[]> = {
   workers: stack.workers.map((w) => w.child.pid!),
   api: [stack.api!.child.pid!],

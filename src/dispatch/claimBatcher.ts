@@ -1,29 +1,46 @@
 import type { ClaimRequest, ClaimResult, DispatchStore } from './store.ts';
 
 /**
- * The lanes of one batch claim their recipients one at a time, each right
- * before its send. Claims that come in the same event-loop turn (several
- * lanes whose SMTP replies arrived together) go to Redis as one call: the
- * per-command cost of the client (encoding, a socket write, a reply to parse)
- * was the largest part of briefwire's own CPU per message. No claim waits for
- * more than that turn, so nobody is marked `sending` earlier than before.
+ * Every lane claims its recipients one at a time, each right before its send.
+ * Claims for the same dispatch that come in the same event-loop turn (lanes of
+ * one or several batches of this process whose SMTP replies arrived together)
+ * go to Redis as one call: the client's per-command cost (encoding, a socket
+ * write, a reply to parse) was the largest part of briefwire's own CPU per
+ * message. No claim waits longer than that turn, so nobody is marked
+ * `sending` earlier than before.
  */
-export function claimBatcher(dispatches: DispatchStore, dispatchId: string) {
-  type Waiting = { request: ClaimRequest; resolve: (r: ClaimResult) => void; reject: (e: unknown) => void };
-  let waiting: Waiting[] = [];
+export type Claimer = (dispatchId: string, request: ClaimRequest) => Promise<ClaimResult>;
 
-  const flush = () => {
-    const batch = waiting;
-    waiting = [];
+type Waiting = { request: ClaimRequest; resolve: (r: ClaimResult) => void; reject: (e: unknown) => void };
+
+export function claimBatcher(dispatches: DispatchStore): Claimer {
+  const waiting = new Map<string, Waiting[]>();
+
+  const flush = (dispatchId: string) => {
+    const batch = waiting.get(dispatchId)!;
+    waiting.delete(dispatchId);
     dispatches.claim(dispatchId, batch.map((w) => w.request)).then(
       (results) => batch.forEach((w, i) => w.resolve(results[i]!)),
       (err) => batch.forEach((w) => w.reject(err)),
     );
   };
 
-  return (request: ClaimRequest): Promise<ClaimResult> =>
+  return (dispatchId, request) =>
     new Promise((resolve, reject) => {
-      // setImmediate runs after the I/O callbacks of this turn: every lane woken by them is in.
-      if (waiting.push({ request, resolve, reject }) === 1) setImmediate(flush);
+      let batch = waiting.get(dispatchId);
+      if (!batch) {
+        waiting.set(dispatchId, (batch = []));
+        // setImmediate runs after the I/O callbacks of this turn: every lane woken by them is in.
+        setImmediate(flush, dispatchId);
+      }
+      batch.push({ request, resolve, reject });
     });
+}
+
+/** One claimer per store, so every batch of a process shares it. */
+const claimers = new WeakMap<DispatchStore, Claimer>();
+export function claimerFor(dispatches: DispatchStore): Claimer {
+  let c = claimers.get(dispatches);
+  if (!c) claimers.set(dispatches, (c = claimBatcher(dispatches)));
+  return c;
 }

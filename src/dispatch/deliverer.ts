@@ -5,10 +5,10 @@ import type { Mailer, MailSendError } from '../mail/mailer.ts';
 import { classifySmtpFailure, describeSmtpFailure, refusalReason } from '../mail/smtpFailure.ts';
 import type { SubscriberStore } from '../subscribers/store.ts';
 import type { LinkTokens } from '../subscribers/tokens.ts';
-import type { ClaimResult, DispatchStore, RecordOutcome } from './store.ts';
+import type { ClaimRequest, ClaimResult, DispatchStore, RecordOutcome } from './store.ts';
 import type { SendRateLimiter } from './sendRate.ts';
 import { renderBulkMessage, type BulkMessageTemplate } from './bulkMessage.ts';
-import { claimBatcher } from './claimBatcher.ts';
+import { claimerFor } from './claimBatcher.ts';
 
 export interface DelivererDeps {
   config: Config;
@@ -69,7 +69,8 @@ export async function deliverBatch(
   let next = 0;
 
   type Outcome = { subscriberId: string; outcome: RecordOutcome };
-  const claim = claimBatcher(dispatches, job.dispatchId);
+  const claimer = claimerFor(dispatches);
+  const claim = (request: ClaimRequest) => claimer(job.dispatchId, request);
   const record = (o: Outcome) => dispatches.record(job.dispatchId, o.subscriberId, o.outcome);
 
   /** The outcome a lane still owes the ledger; the lane's next claim records it. */
