@@ -124,7 +124,7 @@ return record(ARGV[1] .. ':dispatch:' .. ARGV[2], ARGV[3], ARGV[4])
 
 /**
  * A hard bounce, and the bounce-spike breaker. ARGV: prefix, dispatchId,
- * subscriberId, rate (BOUNCE_PAUSE_RATE), now. Records the bounce; then, when
+ * subscriberId, rate (BOUNCE_PAUSE_RATE). Records the bounce; then, when
  * more than rate of the last 200 outcomes bounced, or the last 50 in a row did,
  * pauses a sending dispatch with reasonCode BOUNCE_SPIKE (a relay that says
  * "user unknown" to everyone). Returns {recorded 0|1, tripped 0|1}.
@@ -146,15 +146,15 @@ elseif outcomes >= 200 and recent > tonumber(ARGV[4]) * 200 then
   reason = 'bounce spike: ' .. recent .. ' of the last 200 recipients hard-bounced'
 end
 if reason and (h[1] == 'sending' or h[1] == 'planning') then
-  redis.call('HSET', d, 'status', 'paused', 'reason', reason .. '; check the relay, then restore-bounced and resume', 'reasonCode', 'BOUNCE_SPIKE', 'pausedAt', ARGV[5])
+  redis.call('HSET', d, 'status', 'paused', 'reason', reason .. '; check the relay, then restore-bounced and resume', 'reasonCode', 'BOUNCE_SPIKE')
   return {recorded, 1}
 end
 return {recorded, 0}
 `;
 
 /**
- * Claim recipients just before their SMTP calls: several lanes of one batch
- * that are ready in the same event-loop turn share one call. ARGV: prefix,
+ * Claim recipients just before their SMTP calls: the lanes of a process that
+ * are ready in the same event-loop turn share one call (claimBatcher.ts). ARGV: prefix,
  * dispatchId, then per recipient three values: subscriberId, previousId,
  * previousOutcome ('' and '' when its lane has nothing to record): the outcome
  * of that lane's previous send, recorded first (one round trip per recipient,

@@ -134,7 +134,7 @@ export function createDispatchStore(redis: RedisClient, keys: Keyspace): Dispatc
       await run(lua.RECORD, id, subscriberId, outcome);
     },
     async recordBounce(id, subscriberId, rate) {
-      const [, tripped] = (await run(lua.BOUNCE, id, subscriberId, rate, new Date().toISOString())) as number[];
+      const [, tripped] = (await run(lua.BOUNCE, id, subscriberId, rate)) as number[];
       return { tripped: tripped === 1 };
     },
     async *scanBounced(id) {
