@@ -72,7 +72,12 @@ export function createDispatchControl(deps: {
     pause: (id) => move(id, 'paused', ['planning', 'sending']),
     async resume(id) {
       const d = await must(id);
-      return move(id, d.planned ? 'sending' : 'planning', ['paused']);
+      const resumed = await move(id, d.planned ? 'sending' : 'planning', ['paused']);
+      // Every batch may have completed while it was paused (a pause between the last send and its
+      // batch's completion): nothing else would finish it then, so resume does.
+      if (!resumed.planned) return resumed;
+      await dispatches.batchDone(id, null);
+      return must(id);
     },
     async cancel(id) {
       const d = await move(id, 'cancelled', ['scheduled', 'planning', 'sending', 'paused']);

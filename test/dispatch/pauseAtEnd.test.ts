@@ -1,0 +1,38 @@
+import { afterEach, expect, it } from 'vitest';
+import { createHarness, type Harness } from '../support/harness.ts';
+import { createBrief, dispatch, status } from './support.ts';
+
+/**
+ * A pause that lands after the last batch's sends but before its completion
+ * is counted (issue 14, finding 10): the batch completes while the dispatch is
+ * paused, so nothing is left to finish it. Resume must finish it, or it stays
+ * `sending` for ever and blocks a forced re-send. The store scripts are run
+ * here in exactly that order, as a worker would.
+ */
+
+let h: Harness | undefined;
+afterEach(async () => {
+  await h?.close();
+  h = undefined;
+});
+
+it('pause between the last send and its batch completing, then resume: the dispatch is done, and a forced re-send is accepted', async () => {
+  h = await createHarness();
+  const brief = await createBrief(h);
+  const id = (await dispatch(h, brief.id)).json().id as string;
+  // No workers: play the planner and the one deliver job by hand.
+  const d = h.services.dispatches;
+  await d.checkpoint(id, 0, 1, 0);
+  await d.setPlanned(id, true);
+  expect((await h.app.inject({ method: 'POST', url: `/api/dispatches/${id}/pause`, headers: h.auth })).statusCode).toBe(200);
+  // The batch's sends are over; its completion arrives while paused and cannot finish the dispatch.
+  expect(await d.batchDone(id, 0)).toBe('paused');
+
+  const resumed = await h.app.inject({ method: 'POST', url: `/api/dispatches/${id}/resume`, headers: h.auth });
+  expect(resumed.statusCode).toBe(200);
+  expect(resumed.json()).toMatchObject({ status: 'done', missing: 0 });
+  expect((await status(h, id)).status).toBe('done');
+  const again = await dispatch(h, brief.id, { force: true });
+  expect(again.statusCode).toBe(202);
+  expect(again.json().id).not.toBe(id);
+});
