@@ -87,9 +87,10 @@ export function createDispatchControl(deps: {
     },
     async retryFailed(id) {
       const d = await must(id);
-      if (d.status !== 'done') throw new DispatchError('INVALID_STATE', 'Only a finished dispatch can retry its failed recipients.', id);
-      await dispatches.setPlanned(id, false);
-      await dispatches.transition(id, 'sending', ['done']);
+      const notDone = () => new DispatchError('INVALID_STATE', 'Only a finished dispatch can retry its failed recipients.', id);
+      if (d.status !== 'done') throw notDone();
+      // The move out of 'done' is atomic: of two calls at once, one wins and the other gets 409.
+      if (!(await dispatches.startRetry(id))) throw notDone();
       let batch = d.batches;
       let requeued = 0;
       let pending: string[] = [];

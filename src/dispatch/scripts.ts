@@ -59,6 +59,19 @@ return status
 `;
 
 /**
+ * Start "retry failed" on a finished dispatch. ARGV: prefix, id. Atomically
+ * 'done' -> 'sending' and not yet planned again; returns 1, or 0 when the
+ * dispatch was not 'done' (another retry got there first, or it never finished).
+ */
+export const RETRY_START = `
+local d = ARGV[1] .. ':dispatch:' .. ARGV[2]
+if redis.call('HGET', d, 'status') ~= 'done' then return 0 end
+redis.call('HSET', d, 'status', 'sending', 'planned', '0')
+redis.call('HDEL', d, 'reason', 'reasonCode')
+return 1
+`;
+
+/**
  * The planner's checkpoint after adding one batch job. ARGV: prefix, id, batch, cursor, size.
  * Idempotent per batch number: a re-run that re-adds batch n changes nothing.
  */

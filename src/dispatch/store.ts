@@ -22,6 +22,8 @@ export interface DispatchStore {
   cursor(id: string): Promise<{ cursor: number; batches: number }>;
   checkpoint(id: string, batch: number, cursor: number, size: number): Promise<void>;
   setPlanned(id: string, planned: boolean): Promise<void>;
+  /** 'done' -> 'sending', not planned, atomically; false when the dispatch was not 'done'. */
+  startRetry(id: string): Promise<boolean>;
   /** Claims recipients, in order; each one's `previous` (its lane's last outcome) is recorded first, in the same call. */
   claim(id: string, requests: readonly ClaimRequest[]): Promise<ClaimResult[]>;
   record(id: string, subscriberId: string, outcome: RecordOutcome): Promise<void>;
@@ -114,6 +116,9 @@ export function createDispatchStore(redis: RedisClient, keys: Keyspace): Dispatc
     },
     async checkpoint(id, batch, cursor, size) {
       await run(lua.CHECKPOINT, id, batch, cursor, size);
+    },
+    async startRetry(id) {
+      return (await run(lua.RETRY_START, id)) === 1;
     },
     async setPlanned(id, planned) {
       await redis.hset(keys.dispatch(id), 'planned', planned ? '1' : '0');

@@ -1,6 +1,6 @@
 import { afterEach, expect, it } from 'vitest';
 import { createHarness, type Harness } from '../support/harness.ts';
-import { createBrief, dispatch, status } from './support.ts';
+import { addSubscribers, createBrief, dispatch, status, waitForStatus } from './support.ts';
 
 /**
  * A pause that lands after the last batch's sends but before its completion
@@ -35,4 +35,26 @@ it('pause between the last send and its batch completing, then resume: the dispa
   const again = await dispatch(h, brief.id, { force: true });
   expect(again.statusCode).toBe(202);
   expect(again.json().id).not.toBe(id);
+});
+
+it('two "retry failed" calls at once: one requeues the failed recipients, the other gets 409 (issue 14, finding 11)', async () => {
+  let down = true;
+  h = await createHarness({
+    workers: true,
+    smtp: { onRcpt: () => (down ? { code: 452, message: '4.3.1 Insufficient system storage' } : undefined) },
+    env: { DELIVER_ATTEMPTS: '1', DISPATCH_BATCH_SIZE: '5' },
+  });
+  await addSubscribers(h, 8, () => [], 'retry-twice.example.org');
+  const brief = await createBrief(h);
+  const id = (await dispatch(h, brief.id)).json().id as string;
+  await waitForStatus(h, id, (x) => x.status === 'done' && x.failed === 8);
+  down = false;
+  const url = `/api/dispatches/${id}/retry-failed`;
+  const answers = await Promise.all([1, 2].map(() => h!.app.inject({ method: 'POST', url, headers: h!.auth })));
+  const codes = answers.map((a) => a.statusCode).sort();
+  expect(codes).toEqual([202, 409]);
+  expect(answers.find((a) => a.statusCode === 202)!.json()).toEqual({ requeued: 8 });
+  expect(answers.find((a) => a.statusCode === 409)!.json().error.code).toBe('INVALID_STATE');
+  const done = await waitForStatus(h, id, (x) => x.status === 'done' && x.sent === 8);
+  expect(done).toMatchObject({ total: 8, sent: 8, failed: 0, missing: 0 });
 });
