@@ -32,6 +32,11 @@ export interface BulkMessageTemplate {
   from: string;
   /** Right-hand side of Message-IDs. */
   domain: string;
+  /**
+   * Random per dispatch, in every Message-ID (`<dispatch.subscriber.tag@domain>`): ids stay
+   * unique after a Redis reset, and across deployments that share a sender domain.
+   */
+  idTag?: string;
 }
 
 function formatMailbox(input: string): { header: string; address: string } {
@@ -118,7 +123,7 @@ export function buildBulkMessage(
     holes[`html.${slot}`] = hole(`html.${slot}`);
     holes[`text.${slot}`] = hole(`text.${slot}`);
   }
-  return { splice: prepareSplice(raw, holes), from: from.address, domain };
+  return { splice: prepareSplice(raw, holes), from: from.address, domain, idTag: randomBytes(5).toString('hex') };
 }
 
 /** A personal value never carries a line end into the message (a header it could split, a bare LF). */

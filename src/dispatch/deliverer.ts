@@ -102,7 +102,8 @@ export async function deliverBatch(
     const token = deps.linkTokens.sign(id);
     const raw = renderBulkMessage(template, {
       to: claim.email,
-      messageId: `${job.dispatchId}.${id}@${template.domain}`,
+      // Templates stored before idTag existed have none: their ids keep the old form.
+      messageId: `${job.dispatchId}.${id}${template.idTag ? `.${template.idTag}` : ''}@${template.domain}`,
       unsubscribeUrl: `${base}/unsubscribe/${token}`,
       preferencesUrl: `${base}/preferences/${token}`,
     });
