@@ -49,9 +49,9 @@ function formatMailbox(input: string): { header: string; address: string } {
 }
 
 /**
- * No line of the message starts with a dot (QP may write one as =2E), so SMTP
- * never has to search each 35 KB copy for dots to double (the mailer is told:
- * `noLineStartsWithDot`). Segments and values all start at a line start.
+ * No line of the message starts with a dot (QP may write one as =2E), so
+ * Nodemailer's dot-stuffing finds nothing to double and passes each 35 KB copy
+ * on without copying it. Segments and values all start at a line start.
  * Lines are wrapped at 73 so that the two extra characters and a closing soft
  * break keep them within QP's 76.
  */
