@@ -13,7 +13,7 @@ export type Claimer = (dispatchId: string, request: ClaimRequest) => Promise<Cla
 
 type Waiting = { request: ClaimRequest; resolve: (r: ClaimResult) => void; reject: (e: unknown) => void };
 
-export function claimBatcher(dispatches: DispatchStore): Claimer {
+function claimBatcher(dispatches: DispatchStore): Claimer {
   const waiting = new Map<string, Waiting[]>();
 
   const flush = (dispatchId: string) => {

@@ -15,13 +15,16 @@ export function createEditorAuth(tokens: readonly string[]) {
     for (const e of digests) ok = timingSafeEqual(d, e) || ok;
     return ok;
   };
+  /** True when the request carries an editor's bearer token. */
+  const isEditorRequest = (req: FastifyRequest): boolean => {
+    const m = /^Bearer ([^\s]{1,512})$/.exec(req.headers.authorization ?? '');
+    return !!m && isEditorToken(m[1]!);
+  };
   const preHandler = async (req: FastifyRequest, reply: FastifyReply) => {
-    const header = req.headers.authorization ?? '';
-    const m = /^Bearer ([^\s]{1,512})$/.exec(header);
-    if (!m || !isEditorToken(m[1]!)) {
+    if (!isEditorRequest(req)) {
       reply.header('WWW-Authenticate', 'Bearer');
       throw new HttpError(401, 'UNAUTHORIZED', 'An editor token is required (Authorization: Bearer <token>).');
     }
   };
-  return { isEditorToken, preHandler };
+  return { isEditorToken, isEditorRequest, preHandler };
 }

@@ -41,6 +41,7 @@ export function createSmtpMailer(config: Config, url = config.mail.smtpUrl, pool
   const pool = new SmtpPool(target, poolSize);
   const sign = config.mail.dkim ? dkimSigner(config.mail.dkim) : null;
   const health: MailerHealth = { kind: 'smtp', relay: target.label };
+  let lastOkMs = 0;
 
   const noteFailure = (err: MailSendError) => {
     health.lastError = {
@@ -67,7 +68,8 @@ export function createSmtpMailer(config: Config, url = config.mail.smtpUrl, pool
         const reused = conn.sent > 0;
         try {
           const response = await conn.send(from, to, data);
-          health.lastOkAt = new Date().toISOString();
+          // A number per send; it becomes text only when someone asks (health()).
+          lastOkMs = Date.now();
           return { response };
         } catch (e) {
           const err = e as MailSendError;
@@ -80,7 +82,7 @@ export function createSmtpMailer(config: Config, url = config.mail.smtpUrl, pool
         }
       }
     },
-    health: () => structuredClone(health),
+    health: () => ({ ...structuredClone(health), ...(lastOkMs ? { lastOkAt: new Date(lastOkMs).toISOString() } : {}) }),
     close: () => pool.close(),
   };
 }
