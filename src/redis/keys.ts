@@ -40,6 +40,12 @@ export function keyspace(prefix: string) {
     dispatchByBrief: k('dispatch', 'by-brief'),
     dispatches: k('dispatches'),
     sendRate: (second: number) => k('send-rate', second),
+    /** A test send's request (brief id and addresses), kept a day; the mail job carries only its id. */
+    testSend: (requestId: string) => k('test-send', requestId),
+    /** Addresses a test send has already reached, so a retry skips them. */
+    testSendDone: (requestId: string) => k('test-send', requestId, 'done'),
+    /** Editors a feed notice has already reached, so a retry skips them. */
+    feedNoticeDone: (briefId: string) => k('feed', 'notice', briefId, 'done'),
     /** Worker heartbeats: worker id -> JSON (host, pid, SMTP health), refreshed every few seconds. */
     workers: k('workers'),
   };
