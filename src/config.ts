@@ -1,108 +1,15 @@
-import { z } from 'zod';
+import type { z } from 'zod';
+import { envSchema } from './config/schema.ts';
 
 /**
  * The one place that reads the environment. Everything else receives the
  * frozen `Config` this returns, so a bad variable fails the process at start
- * with its name, never halfway through a send.
+ * with its name, never halfway through a send. The variables themselves, with
+ * their documentation, are in src/config/schema.ts.
  */
 
 const DEV_SECRET = 'dev-only-secret-change-me-0123456789abcdef';
 const DEV_EDITOR_TOKEN = 'dev-editor-token';
-
-const list = (fallback: string) =>
-  z
-    .string()
-    .default(fallback)
-    .transform((s) =>
-      s
-        .split(',')
-        .map((x) => x.trim())
-        .filter(Boolean),
-    );
-
-const int = (fallback: number, min = 0, max = Number.MAX_SAFE_INTEGER) =>
-  z.coerce.number().int().min(min).max(max).default(fallback);
-
-const bool = (fallback: boolean) =>
-  z
-    .enum(['true', 'false', '1', '0', 'yes', 'no'])
-    .default(fallback ? 'true' : 'false')
-    .transform((v) => v === 'true' || v === '1' || v === 'yes');
-
-const optionalString = z
-  .string()
-  .optional()
-  .transform((v) => (v && v.trim() ? v.trim() : undefined));
-
-const envSchema = z.object({
-  NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
-  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
-  PORT: int(3000, 0, 65535),
-  HOST: z.string().default('127.0.0.1'),
-  PUBLIC_URL: z.url({ protocol: /^https?$/ }).default('http://localhost:3000'),
-
-  REDIS_URL: z.string().regex(/^rediss?:\/\//, 'must be a redis:// or rediss:// URL').default('redis://127.0.0.1:6379'),
-  REDIS_CLUSTER_NODES: list(''),
-  REDIS_PREFIX: z
-    .string()
-    .regex(/^\{[A-Za-z0-9_-]+\}[A-Za-z0-9_:-]*$/, 'must start with a hash tag such as {bw}')
-    .default('{bw}'),
-
-  SMTP_URL: optionalString.pipe(z.string().regex(/^smtps?:\/\//, 'must be an smtp:// or smtps:// URL').optional()),
-  SMTP_POOL_SIZE: int(5, 1, 100),
-  // Nodemailer's three timeouts. The socket one also bounds the wait for the reply to the final
-  // dot, which RFC 5321 (4.5.3.2.6) lets take 10 minutes; a shutdown cuts it (the send is then uncertain).
-  SMTP_CONNECTION_TIMEOUT_MS: int(30_000, 100, 600_000),
-  SMTP_GREETING_TIMEOUT_MS: int(30_000, 100, 600_000),
-  SMTP_SOCKET_TIMEOUT_MS: int(600_000, 100, 3_600_000),
-  OUTBOX_DIR: z.string().default('outbox'),
-  MAIL_FROM: z.string().default('Fast Thinking <alerts@briefwire.localhost>'),
-  CONFIRM_FROM: z.string().default('Fast Thinking signup <confirm@briefwire.localhost>'),
-  LIST_ID: z.string().default('Fast Thinking <fast-thinking.briefwire.localhost>'),
-  POSTAL_ADDRESS: z.string().default('briefwire, 1 Example Street, Washington, DC 20005, USA'),
-  DKIM_DOMAIN: optionalString,
-  DKIM_SELECTOR: optionalString,
-  DKIM_PRIVATE_KEY: optionalString,
-
-  SECRET_KEY: optionalString.pipe(z.string().min(32, 'must be at least 32 characters').optional()),
-  EDITOR_TOKENS: list(''),
-  METRICS_TOKEN: optionalString,
-  // Topics are stored "|"-joined (src/subscribers/model.ts), so a name may not contain one.
-  TOPICS: list('Conflict,Defense Technologies,Russia,Ukraine,United States and Canada').refine(
-    (topics) => topics.every((t) => !t.includes('|')),
-    'topic names must not contain "|"',
-  ),
-  CONSENT_TEXT: z
-    .string()
-    .default('I agree to receive Fast Thinking email alerts. I can unsubscribe at any time with one click.'),
-  CONSENT_VERSION: z.string().default('2026-11-v1'),
-
-  SIGNUP_LIMIT_PER_IP: int(20, 1),
-  SIGNUP_LIMIT_GLOBAL: int(600, 1),
-  CONFIRM_RESEND_WINDOW: int(600, 1),
-  CONFIRM_TOKEN_TTL: int(7 * 24 * 3600, 60),
-  TRUST_PROXY_HOPS: int(0, 0, 10),
-  BODY_LIMIT_BYTES: int(1_048_576, 1024),
-
-  SEND_RATE: int(0, 0),
-  DISPATCH_BATCH_SIZE: int(500, 1, 10_000),
-  DELIVER_CONCURRENCY: int(2, 1, 64),
-  DELIVER_ATTEMPTS: int(8, 1, 50),
-  RETRY_BASE_MS: int(5_000, 10),
-  THROTTLE_MS: int(5_000, 10),
-  THROTTLE_MAX_MS: int(30 * 60_000, 10),
-  BOUNCE_PAUSE_RATE: z.coerce.number().gt(0).max(1).default(0.1),
-  JOB_LOCK_MS: int(30_000, 500),
-  SHUTDOWN_GRACE_MS: int(30_000, 1_000),
-
-  FEED_URL: list('').refine((urls) => urls.every((u) => /^https?:\/\/[^\s]+$/i.test(u) && URL.canParse(u)), 'must be comma-separated http:// or https:// URLs'),
-  FEED_POLL_INTERVAL: int(300, 10),
-  FEED_AUTO_DISPATCH: bool(false),
-  FEED_AUTO_DISPATCH_TOPICS: list(''),
-  FEED_NOTIFY: list('').refine((a) => a.every((x) => /^[^\s@<>,;"]+@[^\s@<>,;"]+\.[^\s@<>,;"]+$/.test(x)), 'must be comma-separated email addresses'),
-  FEED_TIMEOUT_MS: int(10_000, 100, 300_000),
-  FEED_MAX_BYTES: int(5 * 1024 * 1024, 1024, 100 * 1024 * 1024),
-});
 
 export type Env = Record<string, string | undefined>;
 

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { LRUCache } from 'lru-cache';
 import type { Brief } from './model.ts';
 import { BriefError } from './errors.ts';
 import { buildView } from './viewModel.ts';
@@ -98,30 +99,23 @@ export async function compileBrief(brief: Brief, opts: CompileOptions): Promise<
 
 /* ---- cache: one compile per brief version and template version ---- */
 
-const CACHE_LIMIT = 50;
-const cache = new Map<string, Promise<CompiledBrief>>();
+const compiled = new LRUCache<string, Promise<CompiledBrief>>({ max: 50 });
 
 /**
  * compileBrief, memoised by brief version + template hash (+ the options that
- * change the output). Concurrent callers share one render. Bounded LRU.
+ * change the output). Concurrent callers share one render; the 50 most
+ * recently used compiles are kept.
  */
 export async function compileBriefCached(brief: Brief, briefVersion: string, opts: CompileOptions): Promise<CompiledBrief> {
   const { emailHash } = loadTemplates(opts.templatesDir);
   const key = JSON.stringify([briefVersion, emailHash, opts.publicUrl, opts.postalAddress, opts.templatesDir ?? '']);
-  const hit = cache.get(key);
-  if (hit) {
-    cache.delete(key); // re-insert: Map order is our recency order
-    cache.set(key, hit);
-    return hit;
-  }
+  const hit = compiled.get(key);
+  if (hit) return hit;
   const pending = compileBrief(brief, opts);
-  cache.set(key, pending);
-  pending.catch(() => cache.delete(key)); // a failed compile may succeed after a template fix
-  while (cache.size > CACHE_LIMIT) cache.delete(cache.keys().next().value as string);
+  compiled.set(key, pending);
+  // A failed compile may succeed after a template fix, so it must not stay cached.
+  pending.catch(() => {
+    if (compiled.peek(key) === pending) compiled.delete(key);
+  });
   return pending;
-}
-
-/** For tests and template hot-reload tooling. */
-export function clearCompileCache(): void {
-  cache.clear();
 }

@@ -3,6 +3,7 @@ import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Handlebars from 'handlebars';
+import { LRUCache } from 'lru-cache';
 import { BriefError } from './errors.ts';
 
 /**
@@ -30,7 +31,9 @@ interface Entry {
   templates: LoadedTemplates;
 }
 
-const loaded = new Map<string, Entry>();
+// Keyed by templates folder: production has one, tests a few fixtures. The bound only
+// keeps a long run of throwaway folders from growing it; an evicted folder is reloaded.
+const loaded = new LRUCache<string, Entry>({ max: 32 });
 
 function listFiles(dir: string): { brief: string; web: string; partials: string[] } {
   const partialsDir = join(dir, 'partials');

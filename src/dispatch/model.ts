@@ -33,5 +33,3 @@ export interface Dispatch {
   /** Set at the end when total != sent + failed + suppressed + uncertain. */
   missing?: number;
 }
-
-export const ACTIVE_STATUSES: readonly DispatchStatus[] = ['scheduled', 'planning', 'sending', 'paused'];

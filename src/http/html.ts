@@ -1,4 +1,4 @@
-import { escapeHtml } from '../briefs/splice.ts';
+import { escapeHtml } from '../escapeHtml.ts';
 
 /**
  * A tiny HTML builder for the server-rendered pages: every interpolated value
