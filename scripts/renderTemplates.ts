@@ -1,9 +1,9 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { renderConfirmationTemplate } from '../src/mail/confirmationTemplate.ts';
+import { renderConfirmationTemplate } from '../src/subscribers/confirmationTemplate.ts';
 import { TEMPLATES_DIR } from '../src/services.ts';
 
-/** Writes templates/confirm.html from templates/confirm.mjml (see src/mail/confirmationTemplate.ts). */
+/** Writes templates/confirm.html from templates/confirm.mjml (see src/subscribers/confirmationTemplate.ts). */
 const target = join(TEMPLATES_DIR, 'confirm.html');
 await writeFile(target, await renderConfirmationTemplate(TEMPLATES_DIR));
 console.log(`wrote ${target}`);

@@ -1,11 +1,16 @@
 import { UnrecoverableError, Worker } from 'bullmq';
 import type { MailJob } from '../src/queue/queues.ts';
 import type { RedisClient } from '../src/redis/connection.ts';
-import { sendFeedNotice } from '../src/feed/notice.ts';
-import { PermanentMailError, sendConfirmation, sendTestCopies, type TransactionalDeps } from '../src/mail/transactionalSender.ts';
+import { PermanentMailError } from '../src/mail/transactional.ts';
+import { sendConfirmation, type ConfirmationDeps } from '../src/subscribers/confirmationSender.ts';
+import { sendTestCopies, type TestCopyDeps } from '../src/dispatch/testCopies.ts';
+import { sendFeedNotice, type FeedNoticeDeps } from '../src/feed/notice.ts';
+
+/** What the transactional lane's jobs need between them. */
+export type MailWorkerDeps = ConfirmationDeps & TestCopyDeps & FeedNoticeDeps;
 
 /** The transactional lane: its own queue and worker, so a bulk send never delays a confirmation. */
-export function startMailWorker(deps: TransactionalDeps, connection: RedisClient, queueName: string): Worker<MailJob> {
+export function startMailWorker(deps: MailWorkerDeps, connection: RedisClient, queueName: string): Worker<MailJob> {
   return new Worker<MailJob>(
     queueName,
     async (job) => {

@@ -3,12 +3,15 @@ import { encode as qpEncode, wrap as qpWrap } from 'nodemailer/lib/qp';
 import { encodeWords, foldLines } from 'nodemailer/lib/mime-funcs';
 import addressparser from 'nodemailer/lib/addressparser';
 import type { CompiledBrief, SlotName } from '../briefs/compile.ts';
-import { prepareSplice, escapeHtml, type SpliceTemplate } from '../briefs/splice.ts';
-import { BriefError } from '../briefs/errors.ts';
+import { interleave, prepareSplice, type SpliceParts } from '../briefs/splice.ts';
+import { oneLine, prepareCompiled, slotValue, type BodyPart } from '../briefs/personalize.ts';
 
 /**
- * The bulk message, MIME-encoded once per dispatch with holes for the
- * personal parts. Per recipient we only encode a few short values and join.
+ * The message a brief goes out as, MIME-encoded once with holes for the
+ * personal parts: once per dispatch for readers, once per request for an
+ * editor's test copies, so a test copy is the readers' message byte for byte
+ * but for the personal values. Per recipient we only encode a few short values
+ * and join.
  *
  * Quoted-printable is line-oriented (76 columns), so a hole must not shift the
  * text after it: every static segment is encoded on its own and ends with a
@@ -24,10 +27,11 @@ export interface RecipientFields {
   preferencesUrl: string;
 }
 
-type Hole = 'to' | 'messageId' | 'listUnsubscribe' | `html.${SlotName}` | `text.${SlotName}`;
+type Hole = 'to' | 'messageId' | 'listUnsubscribe' | `${BodyPart}.${SlotName}`;
 
-export interface BulkMessageTemplate {
-  splice: SpliceTemplate;
+/** Stored as JSON per dispatch (the deliverer loads it once per process), so plain data only. */
+export interface PrebuiltMessage {
+  splice: SpliceParts;
   /** Envelope sender. */
   from: string;
   /** Right-hand side of Message-IDs. */
@@ -69,21 +73,27 @@ function qpValue(value: string): string {
   return `${noLeadingDots(qpWrap(qpEncode(value), 73))}=\r\n`;
 }
 
-export function buildBulkMessage(
-  compiled: CompiledBrief,
-  opts: { from: string; listId: string; date: Date },
-): BulkMessageTemplate {
+export interface BuildOptions {
+  from: string;
+  listId: string;
+  date: Date;
+  /** Put before the subject: `[TEST] ` marks an editor's test copy. */
+  subjectPrefix?: string;
+}
+
+export function buildBulkMessage(compiled: CompiledBrief, opts: BuildOptions): PrebuiltMessage {
   const from = formatMailbox(opts.from);
   const domain = from.address.split('@')[1] ?? 'briefwire.localhost';
   const boundary = `----bw-${randomBytes(12).toString('hex')}`;
   const hole = (name: Hole) => `\u0000${name}\u0000`;
 
-  const bodyPart = (kind: 'html' | 'text', source: string) => {
-    const split = prepareSplice(source, compiled.slots);
+  const prepared = prepareCompiled(compiled);
+  const bodyPart = (kind: BodyPart) => {
+    const split = prepared[kind];
     return split.parts.map((part, i) => qpSegment(part, i === split.parts.length - 1) + (i < split.names.length ? hole(`${kind}.${split.names[i] as SlotName}`) : '')).join('');
   };
 
-  const subject = compiled.subject.replace(/[\r\n]+/g, ' ');
+  const subject = `${opts.subjectPrefix ?? ''}${prepared.subject}`.replace(/[\r\n]+/g, ' ');
   const headers = [
     `From: ${from.header}`,
     `To: ${hole('to')}`,
@@ -107,12 +117,12 @@ export function buildBulkMessage(
     'Content-Type: text/plain; charset=utf-8',
     'Content-Transfer-Encoding: quoted-printable',
     '',
-    bodyPart('text', compiled.text),
+    bodyPart('text'),
     `--${boundary}`,
     'Content-Type: text/html; charset=utf-8',
     'Content-Transfer-Encoding: quoted-printable',
     '',
-    bodyPart('html', compiled.html),
+    bodyPart('html'),
     `--${boundary}--`,
     '',
   ].join('\r\n');
@@ -126,36 +136,23 @@ export function buildBulkMessage(
   return { splice: prepareSplice(raw, holes), from: from.address, domain, idTag: randomBytes(5).toString('hex') };
 }
 
-/** A personal value never carries a line end into the message (a header it could split, a bare LF). */
-const oneLine = (v: string) => (/[\r\n]/.test(v) ? v.replace(/[\r\n]+/g, '') : v);
-
-/** The static parts as bytes, encoded once per template object (the deliverer caches one per dispatch). */
-const partBytes = new WeakMap<BulkMessageTemplate, Buffer[]>();
-function staticBytes(t: BulkMessageTemplate): Buffer[] {
-  let parts = partBytes.get(t);
-  if (!parts) partBytes.set(t, (parts = t.splice.parts.map((p) => Buffer.from(p, 'utf8'))));
+/** The static parts as bytes, encoded once per message object (the deliverer caches one per dispatch). */
+const partBytes = new WeakMap<PrebuiltMessage, Buffer[]>();
+function staticBytes(message: PrebuiltMessage): Buffer[] {
+  let parts = partBytes.get(message);
+  if (!parts) partBytes.set(message, (parts = message.splice.parts.map((p) => Buffer.from(p, 'utf8'))));
   return parts;
 }
 
 /** Per recipient: a handful of short encodes and one copy into the message's bytes. */
-export function renderBulkMessage(t: BulkMessageTemplate, fields: RecipientFields): Buffer {
+export function renderBulkMessage(message: PrebuiltMessage, fields: RecipientFields): Buffer {
   const r = { to: oneLine(fields.to), messageId: oneLine(fields.messageId), unsubscribeUrl: oneLine(fields.unsubscribeUrl), preferencesUrl: oneLine(fields.preferencesUrl) };
   const slotValues: Record<SlotName, string> = { unsubscribeUrl: r.unsubscribeUrl, preferencesUrl: r.preferencesUrl, email: r.to };
-  const values: Record<string, string> = { to: r.to, messageId: r.messageId, listUnsubscribe: r.unsubscribeUrl };
-  for (const name of t.splice.names) {
+  const values: Record<string, Buffer> = { to: Buffer.from(r.to), messageId: Buffer.from(r.messageId), listUnsubscribe: Buffer.from(r.unsubscribeUrl) };
+  for (const name of message.splice.names) {
     if (values[name] !== undefined) continue;
-    const [kind, slot] = name.split('.') as ['html' | 'text', SlotName];
-    values[name] = qpValue(kind === 'html' ? escapeHtml(slotValues[slot]) : slotValues[slot]);
+    const [kind, slot] = name.split('.') as [BodyPart, SlotName];
+    values[name] = Buffer.from(qpValue(slotValue(kind, slotValues[slot])), 'utf8');
   }
-  const parts = staticBytes(t);
-  const names = t.splice.names;
-  const out = new Array<Buffer>(parts.length + names.length);
-  out[0] = parts[0]!;
-  for (let i = 0; i < names.length; i++) {
-    const v = values[names[i]!];
-    if (typeof v !== 'string') throw new BriefError('SLOT_MISSING', `no value for slot "${names[i]}"`);
-    out[2 * i + 1] = Buffer.from(v, 'utf8');
-    out[2 * i + 2] = parts[i + 1]!;
-  }
-  return Buffer.concat(out);
+  return Buffer.concat(interleave(staticBytes(message), message.splice.names, values));
 }

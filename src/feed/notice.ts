@@ -1,12 +1,12 @@
 import type { Config } from '../config.ts';
-import type { Metrics } from '../metrics.ts';
 import type { RedisClient } from '../redis/connection.ts';
 import type { Keyspace } from '../redis/keys.ts';
 import type { BriefStore } from '../briefs/store.ts';
+import { escapeHtml } from '../escapeHtml.ts';
 import { composeMessage } from '../mail/compose.ts';
-import { envelopeAddress, type Mailer, type MailSendError } from '../mail/mailer.ts';
-import { classifySmtpFailure, describeSmtpFailure } from '../mail/smtpFailure.ts';
-import { PermanentMailError } from '../mail/transactionalSender.ts';
+import { envelopeAddress } from '../mail/mailer.ts';
+import { PermanentMailError, sendTransactional, type TransactionalMailDeps } from '../mail/transactional.ts';
+import { createDoneSet } from '../queue/mailLane.ts';
 import { createFeedState } from './state.ts';
 
 /**
@@ -15,17 +15,15 @@ import { createFeedState } from './state.ts';
  * addresses come from config. A retry skips editors already told.
  */
 
-export interface FeedNoticeDeps {
+export interface FeedNoticeDeps extends TransactionalMailDeps {
   config: Config;
-  metrics: Metrics;
   redis: RedisClient;
   keys: Keyspace;
-  mailer: Mailer;
   briefs: BriefStore;
 }
 
-const ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
-const esc = (s: string) => s.replace(/[&<>"']/g, (c) => ESCAPES[c]!);
+/** How long the editors already told are remembered: a retry comes well within it. */
+const NOTICE_DONE_TTL_SEC = 7 * 24 * 3600;
 
 export function reviewUrl(config: Config, briefId: string): string {
   return `${config.http.publicUrl}/admin/briefs/${encodeURIComponent(briefId)}`;
@@ -49,9 +47,9 @@ export function renderFeedNotice(input: { title: string; siteUrl: string; review
   ].join('\n');
   const html = `<!doctype html><html><body style="font-family:sans-serif">
 <p>The site feed brought in a new brief:</p>
-<p><strong>${esc(input.title)}</strong><br><a href="${esc(input.siteUrl)}">${esc(input.siteUrl)}</a></p>
-<p>${esc(status)}</p>
-<p><a href="${esc(input.reviewUrl)}">Preview it</a></p>
+<p><strong>${escapeHtml(input.title)}</strong><br><a href="${escapeHtml(input.siteUrl)}">${escapeHtml(input.siteUrl)}</a></p>
+<p>${escapeHtml(status)}</p>
+<p><a href="${escapeHtml(input.reviewUrl)}">Preview it</a></p>
 </body></html>`;
   return { subject, text, html };
 }
@@ -69,23 +67,20 @@ export async function sendFeedNotice(deps: FeedNoticeDeps, briefId: string): Pro
     dispatchId: origin?.dispatchId,
   });
   const from = deps.config.mail.from;
-  const doneKey = `${deps.keys.prefix}:feed:notice:${briefId}:done`;
+  const done = createDoneSet(deps.redis, deps.keys.feedNoticeDone(briefId), NOTICE_DONE_TTL_SEC);
   const refused: string[] = [];
   for (const to of recipients) {
-    if (await deps.redis.sismember(doneKey, to)) continue;
+    if (await done.has(to)) continue;
     const raw = await composeMessage({ from, to, subject, html, text });
     try {
-      await deps.mailer.send({ from: envelopeAddress(from), to, raw });
-      deps.metrics.emails.inc({ lane: 'transactional', outcome: 'sent' });
+      await sendTransactional(deps, { from: envelopeAddress(from), to, raw });
     } catch (e) {
-      const kind = classifySmtpFailure(e as MailSendError);
-      deps.metrics.emails.inc({ lane: 'transactional', outcome: kind });
       // A transient failure retries the job (editors already told are skipped);
-      // a refusal will not change, so the other editors still get theirs.
-      if (kind !== 'bounce') throw e;
-      refused.push(describeSmtpFailure(e as MailSendError));
+      // a bounce will not change, so the other editors still get theirs.
+      if (!(e instanceof PermanentMailError)) throw e;
+      refused.push(e.message);
     }
-    await deps.redis.multi().sadd(doneKey, to).expire(doneKey, 7 * 24 * 3600).exec();
+    await done.add(to);
   }
   if (refused.length) throw new PermanentMailError(`feed notice refused for ${refused.length} editor(s): ${refused[0]}`);
   return 'sent';

@@ -9,15 +9,16 @@ export interface ComposeInput {
   headers?: Record<string, string>;
 }
 
-/**
- * MIME for one-off transactional mail (confirmations, test sends): built per
- * message, which is fine at their volume. Bulk mail never comes through here.
- * Values pass through Nodemailer's header encoding; nothing user-supplied goes
- * in as a prepared (unsanitised) header.
- */
 // MailComposer leaves 7bit bodies as they are; the mailer sends bytes as they are (CRLF only).
 const crlf = (s: string) => s.replace(/\r\n|\r|\n/g, '\r\n');
 
+/**
+ * MIME for a one-off message (a confirmation, a feed notice): built per
+ * message, which is fine at their volume. A brief never comes through here,
+ * not even a test copy: those are built once with holes (src/dispatch/bulkMessage.ts).
+ * Values pass through Nodemailer's header encoding; nothing user-supplied goes
+ * in as a prepared (unsanitised) header.
+ */
 export function composeMessage(input: ComposeInput): Promise<Buffer> {
   const composer = new MailComposer({
     from: input.from,

@@ -10,21 +10,43 @@ export interface ConfirmationEmail {
 
 const SLOT = 'bwslot-confirm-url';
 
+const UNITS: [seconds: number, name: string][] = [
+  [86_400, 'day'],
+  [3_600, 'hour'],
+  [60, 'minute'],
+];
+const SECONDS: [number, string] = [1, 'second'];
+
+/**
+ * How long a confirmation link works, in words: "7 days", "1 day", "2 hours".
+ * The largest unit that divides the lifetime; failing that, the largest that
+ * still counts at least two, rounded down, so the email never promises more
+ * time than the token has.
+ */
+export function describeLinkLifetime(ttlSec: number): string {
+  const pick = UNITS.find(([size]) => ttlSec >= size && ttlSec % size === 0) ?? UNITS.find(([size]) => ttlSec >= 2 * size) ?? SECONDS;
+  const n = Math.floor(ttlSec / pick[0]);
+  return `${n} ${pick[1]}${n === 1 ? '' : 's'}`;
+}
+
 /** Fills templates/confirm.html (confirm.mjml, rendered at build time) once, on first use. */
 export async function loadConfirmationEmail(opts: {
   templatesDir: string;
   listName: string;
   postalAddress: string;
+  /** The confirmation token's lifetime (CONFIRM_TOKEN_TTL), which the email states. */
+  tokenTtlSec: number;
 }): Promise<ConfirmationEmail> {
   const source = await readFile(join(opts.templatesDir, 'confirm.html'), 'utf8');
-  const html = Handlebars.compile(source)({ confirmUrl: SLOT, listName: opts.listName, postalAddress: opts.postalAddress });
+  const linkLifetime = describeLinkLifetime(opts.tokenTtlSec);
+  const html = Handlebars.compile(source)({ confirmUrl: SLOT, listName: opts.listName, postalAddress: opts.postalAddress, linkLifetime });
   const [before, ...rest] = html.replace(/^<!-- Generated[^\n]*\n/, '').split(SLOT);
   const text = (url: string) =>
     [
       `Confirm your ${opts.listName} email alerts`,
       '',
       `Someone, hopefully you, asked to receive ${opts.listName} email alerts at this address.`,
-      'Open this link to confirm (it works for 7 days):',
+      `Open this link to confirm (it works for ${linkLifetime}):`,
       '',
       url,
       '',
