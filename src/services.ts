@@ -8,7 +8,7 @@ import { createQueues, queueNames, type Queues } from './queue/queues.ts';
 import { createSubscriberStore, type SubscriberStore } from './subscribers/store.ts';
 import { createConfirmTokens, createLinkTokens, type ConfirmTokens, type LinkTokens } from './subscribers/tokens.ts';
 import { createSignupLimits, type SignupLimits } from './subscribers/limits.ts';
-import { createMailLane, type MailLane } from './mail/lane.ts';
+import { createMailLane, type MailLane } from './queue/mailLane.ts';
 import type { Mailer } from './mail/mailer.ts';
 import { createMailer } from './mail/createMailer.ts';
 import { createBriefStore, type BriefStore } from './briefs/store.ts';
@@ -87,7 +87,7 @@ export function createServices(config: Config, logger: Logger, opts: ServiceOpti
     linkTokens: createLinkTokens(config.secretKey),
     mailLane: createMailLane(queues.mail, redis, keys),
     mailer,
-    dispatchControl: createDispatchControl({ config, keys, redis, queues, briefs, dispatches, subscribers, templatesDir: TEMPLATES_DIR }),
+    dispatchControl: createDispatchControl({ config, keys, redis, queues, briefs, dispatches, subscribers }),
     templatesDir: TEMPLATES_DIR,
     async close() {
       await queues.close();

@@ -1,9 +1,10 @@
 import type { Worker } from 'bullmq';
 import { createRedis } from '../src/redis/connection.ts';
 import { createStores, type Services } from '../src/services.ts';
-import { loadConfirmationEmail, type ConfirmationEmail } from '../src/mail/confirmationEmail.ts';
+import { loadConfirmationEmail, type ConfirmationEmail } from '../src/subscribers/confirmationEmail.ts';
 import { createMailer } from '../src/mail/createMailer.ts';
 import { createSendRateLimiter } from '../src/dispatch/sendRate.ts';
+import { createFeedbackPolicy } from '../src/feedback/policy.ts';
 import { startMailWorker } from './mailWorker.ts';
 import { startDispatchWorker } from './dispatchWorker.ts';
 import { startDeliverWorker } from './deliverWorker.ts';
@@ -33,6 +34,7 @@ export async function startWorkers(s: Services): Promise<RunningWorkers> {
       templatesDir: s.templatesDir,
       listName: s.config.mail.listName,
       postalAddress: s.config.mail.postalAddress,
+      tokenTtlSec: s.config.signup.confirmTokenTtlSec,
     }));
   const state = { stopping: false };
   const common = { config: s.config, logger: s.logger, metrics: s.metrics, keys: s.keys, mailer: s.mailer };
@@ -42,7 +44,7 @@ export async function startWorkers(s: Services): Promise<RunningWorkers> {
   const { subscribers, dispatches, briefs } = stores;
   const workers: Worker[] = [
     startMailWorker(
-      { ...common, ...stores, redis: storeConnection, linkTokens: s.linkTokens, mailLane: s.mailLane, confirmation: loadConfirmation, templatesDir: s.templatesDir },
+      { ...common, ...stores, redis: storeConnection, mailLane: s.mailLane, confirmation: loadConfirmation, templatesDir: s.templatesDir },
       connection,
       s.queues.mail.name,
     ),
@@ -56,7 +58,7 @@ export async function startWorkers(s: Services): Promise<RunningWorkers> {
         ...common,
         mailer: bulkMailer,
         dispatches,
-        subscribers,
+        policy: createFeedbackPolicy({ subscribers }),
         linkTokens: s.linkTokens,
         deliverQueue: s.queues.deliver,
         sendRate: createSendRateLimiter(storeConnection, s.keys, s.config.dispatch.sendRate),
@@ -97,7 +99,7 @@ export async function startWorkers(s: Services): Promise<RunningWorkers> {
       await Promise.race([finished, wait(s.config.shutdownGraceMs)]);
       // Past the grace period, sends still waiting on the relay are cut: one whose message was all
       // out is recorded uncertain (never sent again), one cut earlier is released for a later run.
-      // The lanes record those outcomes, so Redis stays up a moment longer.
+      // The send loops record those outcomes, so Redis stays up a moment longer.
       if (bulkMailer !== s.mailer) await bulkMailer.close();
       await Promise.race([finished, wait(2_000)]);
       await Promise.all(workers.map((w) => w.close(true).catch(() => undefined)));

@@ -7,7 +7,7 @@ import type { SubscriberStore } from '../subscribers/store.ts';
 import type { Dispatch, DispatchStatus } from './model.ts';
 import type { DispatchStore } from './store.ts';
 import { countAudience } from './audience.ts';
-import { deliverJobOptions, prepareDispatchMessage } from './planner.ts';
+import { deliverJobOptions } from './planner.ts';
 
 export class DispatchError extends Error {
   constructor(
@@ -33,7 +33,10 @@ export interface DispatchControl {
 
 export const planJobId = (dispatchId: string) => `plan-${dispatchId}`;
 
-/** Editor actions on dispatches (used by the API; nothing here sends mail). */
+/**
+ * Editor actions on dispatches (used by the API). Nothing here sends mail or
+ * builds it: creating a dispatch records it and queues its dispatch job.
+ */
 export function createDispatchControl(deps: {
   config: Config;
   keys: Keyspace;
@@ -42,7 +45,6 @@ export function createDispatchControl(deps: {
   briefs: BriefStore;
   dispatches: DispatchStore;
   subscribers: SubscriberStore;
-  templatesDir: string;
 }): DispatchControl {
   const { dispatches, queues, config } = deps;
   const must = async (id: string) => {
@@ -59,13 +61,10 @@ export function createDispatchControl(deps: {
 
   return {
     async create({ briefId, topics = [], at, force = false }) {
-      const stored = await deps.briefs.get(briefId);
-      if (!stored) throw new DispatchError('BRIEF_NOT_FOUND', 'No such brief.');
+      if (!(await deps.briefs.get(briefId))) throw new DispatchError('BRIEF_NOT_FOUND', 'No such brief.');
       const scheduled = at && at.getTime() > Date.now() + 1000 ? at : undefined;
       const { id, created } = await dispatches.create({ briefId, topics, scheduledAt: scheduled?.toISOString(), force });
       if (!created) throw new DispatchError('ALREADY_DISPATCHED', 'This brief has already been dispatched; send "force": true to send it again.', id);
-      // A scheduled send gets its message (and its Date header) when it starts.
-      if (!scheduled) await prepareDispatchMessage({ ...deps, config }, id, stored);
       await queues.dispatch.add('plan', { dispatchId: id }, { jobId: planJobId(id), delay: scheduled ? scheduled.getTime() - Date.now() : 0 });
       return { id };
     },

@@ -1,13 +1,14 @@
+import { LRUCache } from 'lru-cache';
 import type { Config } from '../config.ts';
 import type { Logger } from '../logger.ts';
 import type { Metrics } from '../metrics.ts';
 import type { Mailer, MailSendError } from '../mail/mailer.ts';
-import { classifySmtpFailure, describeSmtpFailure, refusalReason } from '../mail/smtpFailure.ts';
-import type { SubscriberStore } from '../subscribers/store.ts';
+import { classifySmtpFailure, describeSmtpFailure, enhancedStatus, refusalReason, type SmtpFailureKind } from '../mail/smtpFailure.ts';
+import type { DeliveryFeedback, FeedbackPolicy } from '../feedback/policy.ts';
 import type { LinkTokens } from '../subscribers/tokens.ts';
 import type { ClaimRequest, ClaimResult, DispatchStore, RecordOutcome } from './store.ts';
 import type { SendRateLimiter } from './sendRate.ts';
-import { renderBulkMessage, type BulkMessageTemplate } from './bulkMessage.ts';
+import { renderBulkMessage, type PrebuiltMessage } from './bulkMessage.ts';
 import { claimerFor } from './claimBatcher.ts';
 
 export interface DelivererDeps {
@@ -16,7 +17,8 @@ export interface DelivererDeps {
   metrics: Metrics;
   mailer: Mailer;
   dispatches: DispatchStore;
-  subscribers: SubscriberStore;
+  /** Decides what a bounce does to the reader; the deliverer keeps only the dispatch's part. */
+  policy: FeedbackPolicy;
   linkTokens: LinkTokens;
   sendRate: SendRateLimiter;
 }
@@ -30,25 +32,45 @@ export type BatchOutcome =
   | { kind: 'interrupted' }
   | { kind: 'halted'; status: string };
 
-/** Pre-built messages per dispatch, per process: loaded from Redis once, not per batch. */
-const templates = new Map<string, Promise<BulkMessageTemplate | null>>();
+type PrebuiltCache = LRUCache<string, Promise<PrebuiltMessage | null>>;
 
-function loadTemplate(dispatches: DispatchStore, dispatchId: string) {
-  let t = templates.get(dispatchId);
-  if (!t) {
-    t = dispatches.loadMessage(dispatchId).then((json) => (json ? (JSON.parse(json) as BulkMessageTemplate) : null));
-    templates.set(dispatchId, t);
-    t.then((v) => v ?? templates.delete(dispatchId));
-    while (templates.size > 20) templates.delete(templates.keys().next().value as string);
-  }
-  return t;
+/**
+ * Pre-built messages, loaded from Redis once per process rather than per batch.
+ * One cache per store: dispatch ids count from d1 under each key prefix.
+ */
+const prebuiltByStore = new WeakMap<DispatchStore, PrebuiltCache>();
+
+function loadPrebuilt(dispatches: DispatchStore, dispatchId: string): Promise<PrebuiltMessage | null> {
+  let cache = prebuiltByStore.get(dispatches);
+  if (!cache) prebuiltByStore.set(dispatches, (cache = new LRUCache({ max: 20 })));
+  const cached = cache.get(dispatchId);
+  if (cached) return cached;
+  const loading = dispatches.loadMessage(dispatchId).then((json) => (json ? (JSON.parse(json) as PrebuiltMessage) : null));
+  cache.set(dispatchId, loading);
+  // Only a message stays: "not built yet" and a failed read must ask Redis again next batch.
+  const forget = () => cache.peek(dispatchId) === loading && cache.delete(dispatchId);
+  loading.then((message) => message ?? forget(), forget);
+  return loading;
+}
+
+/**
+ * The reader's part of a failed send, for the feedback policy: a refusal at
+ * RCPT naming the mailbox (hard), or a temporary one there (soft, with its
+ * status so the policy can tell a full mailbox from greylisting). Null when
+ * the failure says nothing about the reader (the relay, the connection, us).
+ */
+function readerFeedback(kind: SmtpFailureKind, err: MailSendError, f: { subscriberId: string; dispatchId: string; detail: string }): DeliveryFeedback | null {
+  const soft = kind === 'transient' && err.phase === 'rcpt' && err.responseCode !== undefined;
+  if (kind !== 'bounce' && !soft) return null;
+  const status = err.enhancedStatus ?? enhancedStatus(err.response);
+  return { kind: soft ? 'soft-bounce' : 'hard-bounce', source: 'smtp', ...f, ...(status ? { status } : {}), at: new Date().toISOString() };
 }
 
 /**
  * Sends one batch. Per recipient: rate slot, atomic claim (which re-checks
- * pause/cancel and the subscriber's status, and records the lane's previous
- * outcome), splice, send. Up to
- * SMTP_POOL_SIZE sends are in flight so the pooled connections stay busy.
+ * pause/cancel and the subscriber's status, and records the send loop's
+ * previous outcome), splice, send. SMTP_POOL_SIZE send loops run at once so
+ * the pooled connections stay busy.
  */
 export async function deliverBatch(
   deps: DelivererDeps,
@@ -57,8 +79,8 @@ export async function deliverBatch(
   opts: { finalAttempt: boolean; shouldStop: () => boolean; throttleExpired?: boolean },
 ): Promise<BatchOutcome> {
   const { dispatches, config, metrics } = deps;
-  const template = await loadTemplate(dispatches, job.dispatchId);
-  if (!template) return { kind: 'retry', reason: 'message not built yet' };
+  const message = await loadPrebuilt(dispatches, job.dispatchId);
+  if (!message) return { kind: 'retry', reason: 'message not built yet' };
   const base = config.http.publicUrl;
   // Label lookups once per batch, not per recipient.
   const sentTotal = metrics.emails.labels({ lane: 'bulk', outcome: 'sent' });
@@ -73,10 +95,10 @@ export async function deliverBatch(
   const claim = (request: ClaimRequest) => claimer(job.dispatchId, request);
   const record = (o: Outcome) => dispatches.record(job.dispatchId, o.subscriberId, o.outcome);
 
-  /** The outcome a lane still owes the ledger; the lane's next claim records it. */
+  /** The outcome a send loop still owes the ledger; the loop's next claim records it. */
   type Carry = { pending: Outcome | null };
 
-  /** Sends to one recipient; leaves its outcome in `carry` for the next claim (or the lane's end). */
+  /** Sends to one recipient; leaves its outcome in `carry` for the next claim (or the loop's end). */
   const sendOne = async (id: string, carry: Carry): Promise<void> => {
     // A record never waits behind the rate limit: a crash in that wait would leave it unsettled.
     if (carry.pending && deps.sendRate.limited) {
@@ -100,16 +122,16 @@ export async function deliverBatch(
       return null;
     }
     const token = deps.linkTokens.sign(id);
-    const raw = renderBulkMessage(template, {
+    const raw = renderBulkMessage(message, {
       to: claim.email,
-      // Templates stored before idTag existed have none: their ids keep the old form.
-      messageId: `${job.dispatchId}.${id}${template.idTag ? `.${template.idTag}` : ''}@${template.domain}`,
+      // Messages stored before idTag existed have none: their ids keep the old form.
+      messageId: `${job.dispatchId}.${id}${message.idTag ? `.${message.idTag}` : ''}@${message.domain}`,
       unsubscribeUrl: `${base}/unsubscribe/${token}`,
       preferencesUrl: `${base}/preferences/${token}`,
     });
     const started = performance.now();
     try {
-      await deps.mailer.send({ from: template.from, to: claim.email, raw });
+      await deps.mailer.send({ from: message.from, to: claim.email, raw });
       sentTotal.inc();
       return { subscriberId: id, outcome: 'sent' };
     } catch (e) {
@@ -118,11 +140,12 @@ export async function deliverBatch(
       const kind = classified === 'throttled' && opts.throttleExpired ? 'transient' : classified;
       lastError = describeSmtpFailure(err);
       metrics.emails.inc({ lane: 'bulk', outcome: kind });
+      const feedback = readerFeedback(kind, err, { subscriberId: id, dispatchId: job.dispatchId, detail: lastError });
       switch (kind) {
         case 'bounce': {
           // Settled before the subscriber changes: a retry must never find this address unsettled.
           const { tripped } = await dispatches.recordBounce(job.dispatchId, id, config.dispatch.bouncePauseRate);
-          await deps.subscribers.leave(id, 'bounced', { type: 'bounce', at: new Date().toISOString(), detail: lastError, dispatchId: job.dispatchId });
+          if (feedback) await deps.policy.apply(feedback);
           if (tripped) {
             deps.logger.error({ dispatchId: job.dispatchId, code: 'BOUNCE_SPIKE', reply: lastError }, 'dispatch paused: bounce spike (is the relay refusing everyone?)');
             stop ??= { kind: 'paused' };
@@ -133,6 +156,7 @@ export async function deliverBatch(
           return { subscriberId: id, outcome: 'uncertain' };
         case 'transient':
           transient.push(id);
+          if (feedback) await deps.policy.apply(feedback);
           return { subscriberId: id, outcome: 'release' };
         case 'throttled':
           stop ??= { kind: 'throttled', reason: lastError };
@@ -152,7 +176,7 @@ export async function deliverBatch(
     }
   };
 
-  const lane = async () => {
+  const sendLoop = async () => {
     const carry: Carry = { pending: null };
     try {
       while (!stop && next < job.ids.length) {
@@ -163,11 +187,11 @@ export async function deliverBatch(
         await sendOne(job.ids[next++]!, carry);
       }
     } finally {
-      // The lane's last outcome has no next claim to ride on; nor has one whose claim call failed.
+      // The loop's last outcome has no next claim to ride on; nor has one whose claim call failed.
       if (carry.pending) await record(carry.pending);
     }
   };
-  await Promise.all(Array.from({ length: Math.min(config.mail.poolSize, job.ids.length) }, lane));
+  await Promise.all(Array.from({ length: Math.min(config.mail.poolSize, job.ids.length) }, sendLoop));
 
   if (stop) return stop;
   if (transient.length) {

@@ -5,10 +5,9 @@ import type { RedisClient } from '../redis/connection.ts';
 import type { Keyspace } from '../redis/keys.ts';
 import type { DeliverJob } from '../queue/queues.ts';
 import type { BriefStore, StoredBrief } from '../briefs/store.ts';
-import { compileStored } from '../briefs/forSending.ts';
 import type { DispatchStore } from './store.ts';
 import { streamAudience } from './audience.ts';
-import { buildBulkMessage } from './bulkMessage.ts';
+import { buildDispatchMessageInThread } from './messageThread.ts';
 
 export interface PlannerDeps {
   config: Config;
@@ -32,19 +31,19 @@ export function deliverJobOptions(config: Config, dispatchId: string, batch: num
 }
 
 /**
- * Builds the dispatch's MIME message once (from the cached compiled brief) and
- * stores it for every worker. Called by the API when the dispatch is created,
- * where the brief was just compiled for preview, so delivering processes never
- * load MJML; the planner calls it again in case that did not happen.
+ * Builds the dispatch's MIME message once and stores it for every deliver
+ * worker. Here rather than in the API so that an immediate and a scheduled
+ * send take one path, and the message's Date is when the send starts. A
+ * re-run of the planner finds the stored message and keeps it (NX as well, in
+ * case two runs race), so every recipient gets the same Message-ID tag.
  */
-export async function prepareDispatchMessage(
+async function prepareDispatchMessage(
   deps: { config: Config; dispatches: DispatchStore; templatesDir: string },
   dispatchId: string,
   stored: StoredBrief,
 ): Promise<void> {
   if (await deps.dispatches.loadMessage(dispatchId)) return;
-  const compiled = await compileStored(deps.config, stored, deps.templatesDir);
-  const message = buildBulkMessage(compiled, { from: deps.config.mail.from, listId: deps.config.mail.listId, date: new Date() });
+  const message = await buildDispatchMessageInThread({ config: deps.config, stored, templatesDir: deps.templatesDir, date: new Date() });
   await deps.dispatches.saveMessage(dispatchId, JSON.stringify(message));
 }
 
