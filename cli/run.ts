@@ -1,6 +1,6 @@
 import { configFromProcess, ConfigError } from '../src/config.ts';
 import { createLogger } from '../src/logger.ts';
-import { createServices } from '../src/services.ts';
+import { createMetrics } from '../src/metrics.ts';
 import { onShutdown, preflight } from '../src/lifecycle.ts';
 
 /** The composition root of a briefwire process: the API, the workers, or both. */
@@ -16,27 +16,30 @@ export async function runProcess(role: 'start' | 'api' | 'worker'): Promise<void
     throw e;
   }
   const logger = createLogger(config.logLevel);
-  const services = createServices(config, logger, { defaultMetrics: true });
   try {
-    await preflight(config, logger, services.redis);
+    await preflight(config, logger);
   } catch {
     process.exit(1);
   }
-  // Each half is loaded only where it runs: a worker never loads Fastify, the
-  // admin UI or Bull Board, and the API never loads the workers.
-  const api = role !== 'worker' ? await (await import('../src/server.ts')).startApi(services) : undefined;
-  const workers = role !== 'api' ? await (await import('../workers/index.ts')).startWorkers(services) : undefined;
+  // One registry per process: with both roles here, one /metrics holds the workers' counters too.
+  const metrics = createMetrics({ defaults: true });
+  // Each role is its own composition root, loaded only where it runs: a worker never loads
+  // Fastify, the admin UI or Bull Board, and the API never loads the workers or a mailer.
+  const api = role !== 'worker' ? await (await import('../src/server.ts')).startApi(config, logger, { metrics }) : undefined;
+  const workers = role !== 'api' ? await (await import('../workers/index.ts')).startWorkers(config, logger, { metrics }) : undefined;
   logger.info(
-    { role, mail: services.mailer.kind, url: config.http.publicUrl, topics: config.topics.length },
+    { role, mail: config.mail.smtpUrl ? 'smtp' : 'outbox', url: config.http.publicUrl, topics: config.topics.length },
     role === 'worker' ? 'briefwire workers running' : `briefwire listening on ${config.http.host}:${config.http.port}`,
   );
   onShutdown(logger, config.shutdownGraceMs, [
     async () => {
-      await api?.close();
+      await api?.app.close();
     },
     async () => {
       await workers?.close();
     },
-    () => services.close(),
+    async () => {
+      await api?.services.close();
+    },
   ]);
 }

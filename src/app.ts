@@ -1,6 +1,6 @@
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import formbody from '@fastify/formbody';
-import type { Services } from './services.ts';
+import type { ApiServices } from './http/services.ts';
 import { registerErrorHandling } from './http/errors.ts';
 import { registerSecurityHeaders } from './http/securityHeaders.ts';
 import subscribeRoutes from './http/routes/subscribe.ts';
@@ -14,7 +14,7 @@ import openApiRoutes from './http/routes/openapi.ts';
 import adminUi from './http/admin/index.ts';
 
 /** Builds the HTTP app. Never listens: src/server.ts does, and tests use inject(). */
-export async function buildApp(services: Services): Promise<FastifyInstance> {
+export async function buildApp(services: ApiServices): Promise<FastifyInstance> {
   const { config } = services;
   const app = Fastify({
     loggerInstance: services.logger as FastifyBaseLogger,

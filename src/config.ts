@@ -10,6 +10,8 @@ import { envSchema } from './config/schema.ts';
 
 const DEV_SECRET = 'dev-only-secret-change-me-0123456789abcdef';
 const DEV_EDITOR_TOKEN = 'dev-editor-token';
+/** Editor tokens are guessed online, throttled: 32 random characters put that out of reach for good. */
+const MIN_PRODUCTION_TOKEN_LENGTH = 32;
 
 export type Env = Record<string, string | undefined>;
 
@@ -88,6 +90,7 @@ function build(raw: z.output<typeof envSchema>) {
       ...(raw.SECRET_KEY ? [] : ['SECRET_KEY is unset: using the development key; links are forgeable']),
       ...(raw.EDITOR_TOKENS.length ? [] : [`EDITOR_TOKENS is unset: the development token "${DEV_EDITOR_TOKEN}" is accepted`]),
       ...(raw.SMTP_URL ? [] : [`SMTP_URL is unset: mail is written to ${raw.OUTBOX_DIR}/ as .eml files`]),
+      ...(production && raw.METRICS_PUBLIC && !raw.METRICS_TOKEN ? ['METRICS_PUBLIC=true: /metrics is served without a token'] : []),
     ],
   };
 }
@@ -121,9 +124,20 @@ export function loadConfig(env: Env): Config {
       const v = env[k];
       return !v || !v.trim();
     });
-    if (missing.length) {
-      throw new ConfigError(`invalid configuration\n  ${missing.map((k) => `${k}: required when NODE_ENV=production`).join('\n  ')}`);
+    const problems = missing.map((k) => `${k}: required when NODE_ENV=production`);
+    // An open /metrics shows queue depths and send rates to anyone: public only by saying so.
+    if (!raw.METRICS_TOKEN && !raw.METRICS_PUBLIC) {
+      problems.push('METRICS_TOKEN: required when NODE_ENV=production (or set METRICS_PUBLIC=true to serve /metrics without one)');
     }
+    // Which token, never its value or length: the message ends up in logs.
+    const short = raw.EDITOR_TOKENS.flatMap((t, i) => (t.length < MIN_PRODUCTION_TOKEN_LENGTH ? [i + 1] : []));
+    if (short.length) {
+      problems.push(
+        `EDITOR_TOKENS: each token must be at least ${MIN_PRODUCTION_TOKEN_LENGTH} characters when NODE_ENV=production ` +
+          `(too short: token ${short.join(', ')} of ${raw.EDITOR_TOKENS.length})`,
+      );
+    }
+    if (problems.length) throw new ConfigError(`invalid configuration\n  ${problems.join('\n  ')}`);
     if (!raw.PUBLIC_URL.startsWith('https://')) {
       throw new ConfigError('invalid configuration\n  PUBLIC_URL: must be https:// when NODE_ENV=production');
     }

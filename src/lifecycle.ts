@@ -1,17 +1,24 @@
 import type { Config } from './config.ts';
 import type { Logger } from './logger.ts';
-import { checkRedisPolicy, REDIS_HELP, waitForRedis, type RedisClient } from './redis/connection.ts';
+import { checkRedisPolicy, createRedis, REDIS_HELP, waitForRedis } from './redis/connection.ts';
 
 /** Start-up checks shared by every process: Redis answers, and is set up not to lose our keys. */
-export async function preflight(config: Config, logger: Logger, redis: RedisClient): Promise<void> {
+export async function preflight(config: Config, logger: Logger): Promise<void> {
   for (const w of config.warnings) logger.warn(w);
+  // A connection of its own: each role then builds the connections it needs.
+  const redis = createRedis(config, 'api', 'briefwire-preflight');
+  redis.on('error', () => undefined);
   try {
-    await waitForRedis(redis, 5_000);
-  } catch {
-    logger.fatal({ redis: config.redis.url.replace(/\/\/[^@]*@/, '//***@') }, REDIS_HELP);
-    throw new Error(REDIS_HELP);
+    try {
+      await waitForRedis(redis, 5_000);
+    } catch {
+      logger.fatal({ redis: config.redis.url.replace(/\/\/[^@]*@/, '//***@') }, REDIS_HELP);
+      throw new Error(REDIS_HELP);
+    }
+    for (const w of await checkRedisPolicy(redis, config.production)) logger.warn(w);
+  } finally {
+    redis.disconnect();
   }
-  for (const w of await checkRedisPolicy(redis, config.production)) logger.warn(w);
 }
 
 /**

@@ -1,7 +1,7 @@
 import { compileBrief, type CompiledBrief } from '../../src/briefs/compile.ts';
 import { validateBrief, type Brief } from '../../src/briefs/model.ts';
 import { prepareCompiled, personalize, type PreparedBrief } from '../../src/briefs/personalize.ts';
-import { buildBulkMessage, renderBulkMessage, type BulkMessageTemplate } from '../../src/dispatch/bulkMessage.ts';
+import { buildBulkMessage, renderBulkMessage, type PrebuiltMessage } from '../../src/dispatch/bulkMessage.ts';
 import { TOPICS } from '../../test/support/harness.ts';
 import { seedBrief } from './stack.ts';
 
@@ -21,7 +21,7 @@ export interface SeedMessage {
   brief: Brief;
   compiled: CompiledBrief;
   prepared: PreparedBrief;
-  template: BulkMessageTemplate;
+  template: PrebuiltMessage;
   /** Bytes of one recipient's message as briefwire sends it. */
   size: number;
 }

@@ -47,7 +47,9 @@ const optionalString = () =>
 
 export const envSchema = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development').register(envDocs, {
-    description: '`development`, `production` or `test`. Production requires the four variables above and an https `PUBLIC_URL`.',
+    description:
+      '`development`, `production` or `test`. Production requires `SECRET_KEY`, `SMTP_URL`, an https `PUBLIC_URL`, ' +
+      '`EDITOR_TOKENS` (each at least 32 characters) and `METRICS_TOKEN` (or `METRICS_PUBLIC=true`).',
   }),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info').register(envDocs, {
     description: '`fatal`, `error`, `warn`, `info`, `debug`, `trace` or `silent` (pino, JSON lines on stdout).',
@@ -134,10 +136,20 @@ export const envSchema = z.object({
     }),
   EDITOR_TOKENS: list('').register(envDocs, {
     shownDefault: '*(empty: `dev-editor-token` accepted, with a warning)*',
-    description: 'Comma-separated bearer tokens for the editor API and `/admin`. Required in production.',
+    description:
+      'Comma-separated bearer tokens for the editor API and `/admin`. Required in production, each at least 32 ' +
+      'characters. An `/admin` session lasts only while the token that opened it is listed: remove a token (and ' +
+      'restart) to end its sessions too.',
   }),
   METRICS_TOKEN: optionalString().register(envDocs, {
-    description: 'When set, `GET /metrics` needs `Authorization: Bearer <token>`.',
+    description:
+      'When set, `GET /metrics` needs `Authorization: Bearer <token>` (compared in constant time; wrong tokens count ' +
+      "against the client's bearer-token budget). Required in production unless `METRICS_PUBLIC=true`.",
+  }),
+  METRICS_PUBLIC: bool(false).register(envDocs, {
+    description:
+      '`true`: production may serve `GET /metrics` without a token (say, when only a private network reaches the ' +
+      'port). Outside production an unset `METRICS_TOKEN` already means public; a set one is always required.',
   }),
   // Topics are stored "|"-joined (src/subscribers/model.ts), so a name may not contain one.
   TOPICS: list('Conflict,Defense Technologies,Russia,Ukraine,United States and Canada')
@@ -153,7 +165,9 @@ export const envSchema = z.object({
     description: "Version of that wording, stored in each signup's consent record. Change it when the wording changes.",
   }),
 
-  SIGNUP_LIMIT_PER_IP: int(20, 1).register(envDocs, { description: 'Signups per client IP per hour (at least 1).' }),
+  SIGNUP_LIMIT_PER_IP: int(20, 1).register(envDocs, {
+    description: 'Signups per client per hour (at least 1): per IPv4 address, and per /64 for IPv6.',
+  }),
   SIGNUP_LIMIT_GLOBAL: int(600, 1).register(envDocs, { description: 'Signups per minute across all clients (at least 1).' }),
   CONFIRM_RESEND_WINDOW: int(600, 1).register(envDocs, {
     description: 'Seconds: at most one confirmation email per address in this window.',

@@ -3,10 +3,10 @@ import type { RedisClient } from '../redis/connection.ts';
 import type { Keyspace } from '../redis/keys.ts';
 
 /**
- * Three queues, three lanes:
- * - mail: transactional (confirmations, test sends); never waits behind a bulk send;
- * - dispatch: one planning job per dispatch;
- * - deliver: batches of recipient ids.
+ * Four queues, two lanes:
+ * - mail: the transactional lane (confirmations, test copies, feed notices); never waits behind a bulk send;
+ * - dispatch and deliver: the bulk lane: one planning job per dispatch, then batches of recipient ids;
+ * - feed: one scheduled poll per configured feed.
  * Payloads carry ids only: never bodies, never addresses.
  */
 export const QUEUE_NAMES = { mail: 'mail', dispatch: 'dispatch', deliver: 'deliver', feed: 'feed' } as const;
@@ -44,7 +44,8 @@ export function queueNames(suffix = ''): Record<keyof typeof QUEUE_NAMES, string
 
 const keep: Pick<JobsOptions, 'removeOnComplete' | 'removeOnFail'> = {
   removeOnComplete: { age: 24 * 3600, count: 10_000 },
-  removeOnFail: { age: 7 * 24 * 3600 },
+  // Capped by count as well as age: under a flood of refusals, kept failures must not grow Redis without bound.
+  removeOnFail: { age: 7 * 24 * 3600, count: 10_000 },
 };
 
 export function createQueues(connection: RedisClient, keys: Keyspace, names = queueNames()): Queues {

@@ -3,7 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import { randomBytes } from 'node:crypto';
 import { loadConfig } from '../../src/config.ts';
 import { createLogger } from '../../src/logger.ts';
-import { createServices, type Services } from '../../src/services.ts';
+import { createApiServices, type ApiServices } from '../../src/http/services.ts';
 import { buildApp } from '../../src/app.ts';
 import { EDITOR_TOKEN, testEnv, until } from '../support/harness.ts';
 import { startSmtpServer, type TestSmtpServer } from '../support/smtpServer.ts';
@@ -20,7 +20,7 @@ import { seedBrief } from '../dispatch/support.ts';
 const N = 1_000;
 let redis: PrivateRedis;
 let smtp: TestSmtpServer;
-let services: Services;
+let services: ApiServices;
 let app: FastifyInstance;
 let env: Record<string, string>;
 const procs: BriefwireProcess[] = [];
@@ -35,7 +35,7 @@ beforeAll(async () => {
     SEND_RATE: '200',
     JOB_LOCK_MS: '2000',
   });
-  services = createServices(loadConfig(env), createLogger('silent'));
+  services = createApiServices(loadConfig(env), createLogger('silent'));
   await until(async () => services.redis.status, (s) => s === 'ready', 10_000, 'redis');
   app = await buildApp(services);
 });

@@ -1,7 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.ts';
 import { createLogger } from '../../src/logger.ts';
-import { createServices } from '../../src/services.ts';
 import { startWorkers } from '../../workers/index.ts';
 import { createHarness, testEnv, type Harness } from '../support/harness.ts';
 import type { SmtpBehaviour } from '../support/smtpServer.ts';
@@ -133,8 +132,7 @@ describe('scripted refusals not covered by the dispatch tests', () => {
     h = await createHarness({ smtp: { auth: { user: 'bw', pass: 'right' } }, env });
     // A loopback relay without TLS: allowInsecureAuth is the operator's say-so, or no AUTH would be sent at all.
     const wrong = `smtp://bw:wrong@127.0.0.1:${h.smtp.port}?allowInsecureAuth=true`;
-    const workerServices = createServices(loadConfig(testEnv(h.prefix, wrong, env)), createLogger('silent'));
-    const workers = await startWorkers(workerServices);
+    const workers = await startWorkers(loadConfig(testEnv(h.prefix, wrong, env)), createLogger('silent'));
     try {
       await addSubscribers(h, 5, () => [], 'auth.example.org');
       const brief = await createBrief(h);
@@ -146,7 +144,6 @@ describe('scripted refusals not covered by the dispatch tests', () => {
       expect(h.smtp.received).toHaveLength(0);
     } finally {
       await workers.close();
-      await workerServices.close();
     }
   });
 });

@@ -18,7 +18,8 @@ const production: Env = {
   SECRET_KEY: 'prod-secret-key-0123456789abcdef0123456789',
   SMTP_URL: 'smtp://user:pass@smtp.example.org:587',
   PUBLIC_URL: 'https://news.example.org/',
-  EDITOR_TOKENS: 'tok-one-0123456789abcdef, tok-two-0123456789abcdef',
+  EDITOR_TOKENS: 'tok-one-0123456789abcdef0123456789, tok-two-0123456789abcdef0123456789',
+  METRICS_TOKEN: 'metrics-token-0123456789abcdef0123456789',
 };
 
 describe('defaults', () => {

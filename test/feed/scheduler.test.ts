@@ -1,3 +1,4 @@
+import { createLogger } from '../../src/logger.ts';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createHarness, until, type Harness } from '../support/harness.ts';
 import { feedSchedulerId, scheduleFeedPolls } from '../../src/feed/schedule.ts';
@@ -36,7 +37,7 @@ describe('feed poll scheduling', () => {
     const url = server.url('/scheduled/feed');
     server.serve('/scheduled/feed', rss([oldItem(1), oldItem(2)]));
     h = await createHarness({ env: { FEED_URL: url, FEED_POLL_INTERVAL: '600' } });
-    const workers = await startWorkers(h.services);
+    const workers = await startWorkers(h.config, createLogger('silent'), { metrics: h.services.metrics });
     try {
       const state = await until(() => h!.services.redis.hgetall(`${h!.prefix}:feed:${feedIdFor(url)}`), (s) => s.lastOutcome === 'primed', 20_000, 'feed primed');
       expect(state.primedAt).toBeTruthy();

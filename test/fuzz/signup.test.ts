@@ -1,3 +1,4 @@
+import { createLogger } from '../../src/logger.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { createHarness, type Harness } from '../support/harness.ts';
@@ -90,7 +91,7 @@ describe('accepted addresses are exactly the SMTP envelope recipient', () => {
       'leser@MÜNCHEN.de',
       'reader@bücher.example',
     ].filter((a) => normalizeAddress(a).ok && a.length < 200);
-    h.workers = await startWorkers(h.services);
+    h.workers = await startWorkers(h.config, createLogger('silent'), { metrics: h.services.metrics });
     const expected = new Map<string, string>();
     for (const email of sample) {
       const res = await h.app.inject({ method: 'POST', url: '/subscribe', payload: { email: `  ${email} ` } });

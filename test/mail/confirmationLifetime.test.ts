@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { describeLinkLifetime, loadConfirmationEmail } from '../../src/subscribers/confirmationEmail.ts';
-import { TEMPLATES_DIR } from '../../src/services.ts';
+import { DEFAULT_TEMPLATES_DIR as TEMPLATES_DIR } from '../../src/briefs/templates.ts';
 import { createHarness, type Harness } from '../support/harness.ts';
 
 /** The confirmation email states how long its link works: CONFIRM_TOKEN_TTL, whatever it is set to. */

@@ -5,7 +5,7 @@ import { expect, it } from 'vitest';
 import { renderMjml } from '../../src/briefs/compile.ts';
 import { loadConfirmationEmail } from '../../src/subscribers/confirmationEmail.ts';
 import { renderConfirmationTemplate } from '../../src/subscribers/confirmationTemplate.ts';
-import { TEMPLATES_DIR } from '../../src/services.ts';
+import { DEFAULT_TEMPLATES_DIR as TEMPLATES_DIR } from '../../src/briefs/templates.ts';
 
 it('templates/confirm.html is confirm.mjml as rendered now (run `npm run templates` after editing it)', async () => {
   expect(await readFile(join(TEMPLATES_DIR, 'confirm.html'), 'utf8')).toBe(await renderConfirmationTemplate(TEMPLATES_DIR));

@@ -70,7 +70,7 @@ describe('signup with the outbox', () => {
   afterAll(async () => h?.close());
 
   it('the confirmation email lands in the outbox and its link confirms', async () => {
-    expect(h.services.mailer.kind).toBe('outbox');
+    expect(h.workers!.mailer.kind).toBe('outbox');
     const res = await h.app.inject({ method: 'POST', url: '/subscribe', payload: { email: 'outbox-reader@example.org' } });
     expect(res.statusCode).toBe(202);
     const files = await until(() => emlFiles(folder()), (f) => f.length === 1, 20_000, 'an .eml in the outbox');

@@ -4,7 +4,7 @@ import { randomBytes } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import { loadConfig } from '../../src/config.ts';
 import { createLogger } from '../../src/logger.ts';
-import { createServices, type Services } from '../../src/services.ts';
+import { createApiServices, type ApiServices } from '../../src/http/services.ts';
 import { buildApp } from '../../src/app.ts';
 import { startWorkers, type RunningWorkers } from '../../workers/index.ts';
 import { deleteKeys, EDITOR_TOKEN, testEnv } from '../support/harness.ts';
@@ -19,7 +19,7 @@ import { startSmtpServer, type TestSmtpServer } from '../support/smtpServer.ts';
 const ADDRESS = 'Secret.Reader@logs-example.org';
 let lines = '';
 let smtp: TestSmtpServer;
-let services: Services;
+let services: ApiServices;
 let app: FastifyInstance;
 let workers: RunningWorkers;
 let prefix: string;
@@ -29,11 +29,12 @@ beforeAll(async () => {
   smtp = await startSmtpServer();
   prefix = `{bwt-${randomBytes(4).toString('hex')}}`;
   const config = loadConfig(testEnv(prefix, smtp.url, { LOG_LEVEL: 'trace' }));
-  services = createServices(config, createLogger('trace', stream));
+  const logger = createLogger('trace', stream);
+  services = createApiServices(config, logger);
   app = await buildApp(services);
   // The API's connection fails fast (no offline queue): let it connect before the first request.
   await services.redis.ping().catch(async () => new Promise((r) => services.redis.once('ready', r)));
-  workers = await startWorkers(services);
+  workers = await startWorkers(config, logger, { metrics: services.metrics });
 });
 afterAll(async () => {
   await workers?.close();

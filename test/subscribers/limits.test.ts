@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { createHarness, type Harness } from '../support/harness.ts';
-import { createServices } from '../../src/services.ts';
+import { createApiServices } from '../../src/http/services.ts';
 import { createLogger } from '../../src/logger.ts';
 import { buildApp } from '../../src/app.ts';
 import { waitForRedis } from '../../src/redis/connection.ts';
@@ -117,7 +117,7 @@ describe('global signup limit', () => {
 
   it('holds across two processes sharing one Redis (separate connections, same prefix)', async () => {
     h = await createHarness({ env: { SIGNUP_LIMIT_PER_IP: '2' } });
-    const otherServices = createServices(h.config, createLogger('silent'));
+    const otherServices = createApiServices(h.config, createLogger('silent'));
     await waitForRedis(otherServices.redis);
     const otherApp = await buildApp(otherServices);
     try {

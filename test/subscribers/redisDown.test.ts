@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { loadConfig } from '../../src/config.ts';
 import { createLogger } from '../../src/logger.ts';
-import { createServices, type Services } from '../../src/services.ts';
+import { createApiServices, type ApiServices } from '../../src/http/services.ts';
 import { buildApp } from '../../src/app.ts';
 import { EDITOR_TOKEN, testEnv } from '../support/harness.ts';
 
@@ -24,14 +24,14 @@ async function closedPort(): Promise<number> {
   return port;
 }
 
-let services: Services;
+let services: ApiServices;
 let app: FastifyInstance;
 let outbox: string;
 beforeAll(async () => {
   outbox = await mkdtemp(join(tmpdir(), 'bw-redis-down-'));
   const port = await closedPort();
   const env = testEnv('{bwt-down}', '', { REDIS_URL: `redis://127.0.0.1:${port}`, SMTP_URL: '', OUTBOX_DIR: outbox });
-  services = createServices(loadConfig(env), createLogger('silent'));
+  services = createApiServices(loadConfig(env), createLogger('silent'));
   app = await buildApp(services);
 });
 afterAll(async () => {

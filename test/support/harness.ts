@@ -3,7 +3,7 @@ import { Redis } from 'ioredis';
 import type { FastifyInstance } from 'fastify';
 import { loadConfig, type Config } from '../../src/config.ts';
 import { createLogger } from '../../src/logger.ts';
-import { createServices, type Services } from '../../src/services.ts';
+import { createApiServices, type ApiServices } from '../../src/http/services.ts';
 import { buildApp } from '../../src/app.ts';
 import { startWorkers, type RunningWorkers } from '../../workers/index.ts';
 import { startSmtpServer, type SmtpBehaviour, type TestSmtpServer } from './smtpServer.ts';
@@ -14,7 +14,7 @@ export const TOPICS = ['Conflict', 'Defense Technologies', 'Russia', 'Ukraine', 
 
 export interface Harness {
   config: Config;
-  services: Services;
+  services: ApiServices;
   app: FastifyInstance;
   smtp: TestSmtpServer;
   workers?: RunningWorkers;
@@ -56,10 +56,10 @@ export async function createHarness(opts: { workers?: boolean; env?: Record<stri
   const env = testEnv(prefix, smtp.url, opts.env);
   const config = loadConfig(env);
   const logger = createLogger('silent');
-  const services = createServices(config, logger);
+  const services = createApiServices(config, logger);
   await services.redis.ping().catch(async () => new Promise((r) => services.redis.once('ready', r)));
   const app = await buildApp(services);
-  const workers = opts.workers ? await startWorkers(services) : undefined;
+  const workers = opts.workers ? await startWorkers(config, logger, { metrics: services.metrics }) : undefined;
   return {
     config,
     services,

@@ -1,5 +1,5 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { Services } from '../../services.ts';
+import type { ApiServices } from '../services.ts';
 import { parseMarkdownBrief } from '../../briefs/markdown.ts';
 import { validateBrief } from '../../briefs/model.ts';
 import { compileStored } from '../../briefs/forSending.ts';
@@ -14,7 +14,7 @@ import { csrfInput, fieldErrors, pageContext, sendPage, type PageContext } from 
 const BRIEF_ID = /^b[0-9]{1,15}$/;
 
 /** Briefs: the list (with dispatch status), a new brief from Markdown, one brief's previews and test send. */
-export function registerBriefPages(app: FastifyInstance, s: Services) {
+export function registerBriefPages(app: FastifyInstance, s: ApiServices) {
   const api = createApiCaller(app, s.config);
   const registry = createWorkerRegistry(s.redis, s.keys);
   const ctxOf = (req: FastifyRequest) => pageContext(req, s.config.mail.listName);

@@ -1,5 +1,5 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { Services } from '../../services.ts';
+import type { ApiServices } from '../services.ts';
 import { DispatchError } from '../../dispatch/control.ts';
 import { dispatchView } from '../routes/dispatches.ts';
 import { HttpError, notFound } from '../errors.ts';
@@ -17,7 +17,7 @@ const REFUSALS: Record<string, string> = {
 };
 
 /** Audience check and confirmation, the dispatch page with live progress, and its controls. */
-export function registerDispatchPages(app: FastifyInstance, s: Services) {
+export function registerDispatchPages(app: FastifyInstance, s: ApiServices) {
   const ctxOf = (req: FastifyRequest) => pageContext(req, s.config.mail.listName);
   const loadBrief = async (id: string) => {
     const b = BRIEF_ID.test(id) ? await s.briefs.get(id) : null;

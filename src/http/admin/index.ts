@@ -1,7 +1,8 @@
 import type { FastifyPluginAsync } from 'fastify';
 import cookie from '@fastify/cookie';
 import multipart from '@fastify/multipart';
-import type { Services } from '../../services.ts';
+import type { ApiServices } from '../services.ts';
+import { createEditorAuth } from '../editorAuth.ts';
 import { CSRF_FIELD, csrfMatches, csrfToken } from './csrf.ts';
 import { formFields, one } from './form.ts';
 import { createAdminSessions, SESSION_COOKIE } from './session.ts';
@@ -27,7 +28,7 @@ const UNSAFE = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
  * The editor web UI at /admin. Every route but sign-in needs a session cookie
  * (else: redirect to /admin/login); every form post needs the session's CSRF token.
  */
-const adminPlugin: FastifyPluginAsync<{ services: Services }> = async (app, { services: s }) => {
+const adminPlugin: FastifyPluginAsync<{ services: ApiServices }> = async (app, { services: s }) => {
   const { secretKey } = s.config;
   await app.register(cookie);
   // The root parses multipart as a raw string (for RFC 8058 posts); admin forms upload files, so parse them properly here.
@@ -35,9 +36,16 @@ const adminPlugin: FastifyPluginAsync<{ services: Services }> = async (app, { se
   await app.register(multipart, { attachFieldsToBody: 'keyValues', limits: { fileSize: s.config.http.bodyLimit, files: 2, fields: 50 } });
   app.decorateRequest('adminSession', undefined);
   const sessions = createAdminSessions(s.redis, s.keys);
+  const auth = createEditorAuth(s);
 
   app.addHook('onRequest', async (req, reply) => {
-    const session = await sessions.get(req.cookies[SESSION_COOKIE]);
+    let session = await sessions.get(req.cookies[SESSION_COOKIE]);
+    // Removing a token from EDITOR_TOKENS (and restarting) ends the sessions it opened, like the API access it gave.
+    if (session && !auth.isCurrentToken(session.tokenDigest)) {
+      req.log.info({ code: 'ADMIN_SESSION_TOKEN_REVOKED' }, 'admin session ended: its editor token is no longer configured');
+      await sessions.destroy(session.id);
+      session = null;
+    }
     if (session) {
       req.adminSession = { id: session.id, csrf: csrfToken(secretKey, 'session', session.id) };
       return;

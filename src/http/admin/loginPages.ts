@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { Services } from '../../services.ts';
+import type { ApiServices } from '../services.ts';
 import { createEditorAuth } from '../editorAuth.ts';
 import { html } from '../html.ts';
 import { CSRF_FIELD, csrfMatches, csrfToken } from './csrf.ts';
@@ -15,8 +15,8 @@ const LOGIN_COOKIE = 'bw_login';
 /** Only local admin paths are followed after sign-in: never an open redirect. */
 const safeNext = (v: string) => (/^\/admin(?:[/?#]|$)/.test(v) && !v.includes('//') && !v.includes('\\') ? v : '/admin');
 
-export function registerLoginPages(app: FastifyInstance, s: Services, sessions: AdminSessions) {
-  const auth = createEditorAuth(s.config.editorTokens);
+export function registerLoginPages(app: FastifyInstance, s: ApiServices, sessions: AdminSessions) {
+  const auth = createEditorAuth(s);
   const secure = s.config.http.publicUrl.startsWith('https://');
   const cookieBase = { httpOnly: true, sameSite: 'strict' as const, secure, path: '/admin' };
 
@@ -55,20 +55,21 @@ export function registerLoginPages(app: FastifyInstance, s: Services, sessions: 
     if (!anchor || !csrfMatches(s.config.secretKey, 'login', anchor, one(f[CSRF_FIELD]))) {
       return csrfRefused(req, reply, s.config.mail.listName);
     }
-    const wait = await throttle.retryAfter(req.ip);
-    if (wait) {
-      req.log.warn({ code: 'ADMIN_SIGN_IN_THROTTLED' }, 'admin sign-in refused: too many wrong tokens from this address');
-      reply.header('Retry-After', String(wait));
-      const minutes = Math.ceil(wait / 60);
+    const token = one(f.token);
+    const right = !!token && token.length <= 512 && auth.isEditorToken(token);
+    const verdict = await throttle.judge(req.ip, right);
+    if (verdict.kind === 'throttled') {
+      req.log.warn({ code: 'ADMIN_SIGN_IN_THROTTLED' }, 'admin sign-in refused: too many wrong tokens from this client');
+      reply.header('Retry-After', String(verdict.retryAfterSec));
+      const minutes = Math.ceil(verdict.retryAfterSec / 60);
       return loginForm(req, reply, safeNext(one(f.next)), `Too many wrong tokens from here (code SIGN_IN_THROTTLED). Try again in ${minutes} minute${minutes === 1 ? '' : 's'}.`, 429);
     }
-    const token = one(f.token);
-    if (!token || token.length > 512 || !auth.isEditorToken(token)) {
+    if (verdict.kind === 'refused' || !token) {
       req.log.info({ code: 'ADMIN_SIGN_IN_REFUSED' }, 'admin sign-in refused');
-      await throttle.refused(req.ip);
       return loginForm(req, reply, safeNext(one(f.next)), 'That token is not an editor token.');
     }
-    const session = await sessions.create();
+    // The session remembers which token opened it, so removing that token from EDITOR_TOKENS ends it.
+    const session = await sessions.create(auth.tokenDigest(token));
     reply.setCookie(SESSION_COOKIE, session.id, { ...cookieBase, maxAge: SESSION_TTL_SEC });
     reply.clearCookie(LOGIN_COOKIE, { path: '/admin/login' });
     return reply.redirect(safeNext(one(f.next)), 303);

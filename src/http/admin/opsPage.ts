@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import type { Services } from '../../services.ts';
+import type { ApiServices } from '../services.ts';
 import type { MailerHealth } from '../../mail/mailer.ts';
 import { createWorkerRegistry, type WorkerStatus } from '../../ops/workerRegistry.ts';
 import { html } from '../html.ts';
@@ -48,7 +48,7 @@ ${LANES.map((lane) => laneRow(lane, w.smtp[lane], now))}
  * registry) and how its SMTP relay looks to it. Replies come from the relay, so
  * everything goes through the escaping `html` builder.
  */
-export function registerOpsPage(app: FastifyInstance, s: Services) {
+export function registerOpsPage(app: FastifyInstance, s: ApiServices) {
   const registry = createWorkerRegistry(s.redis, s.keys);
   app.get(OPS_PATH, async (req, reply) => {
     const now = Date.now();

@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { createBullBoard } from '@bull-board/api';
 import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
 import { FastifyAdapter } from '@bull-board/fastify';
-import type { Services } from '../../services.ts';
+import type { ApiServices } from '../services.ts';
 
 export const QUEUES_PATH = '/admin/queues';
 
@@ -26,7 +26,7 @@ const BOARD_CSP = [
  * Bull Board over every queue, inside the admin context so the session check
  * (an onRequest hook of the parent) guards its page, assets and API alike.
  */
-export async function registerQueueBoard(app: FastifyInstance, s: Services) {
+export async function registerQueueBoard(app: FastifyInstance, s: ApiServices) {
   const adapter = new FastifyAdapter();
   adapter.setBasePath(QUEUES_PATH);
   createBullBoard({

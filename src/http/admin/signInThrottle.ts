@@ -1,33 +1,21 @@
 import type { RedisClient } from '../../redis/connection.ts';
 import type { Keyspace } from '../../redis/keys.ts';
+import { createTokenAttempts, type TokenAttemptBudget, type TokenAttempts } from '../editorAuth.ts';
 
 /**
- * Refused editor sign-ins per client address. After MAX_FAILURES within
- * WINDOW_SEC the form answers 429 until the window ends, right token or not,
- * so tokens cannot be guessed at request speed. Only refusals count; the
- * window lives in Redis, so it holds across API processes.
+ * Refused editor sign-ins per client (an IPv6 client by its /64). After
+ * SIGN_IN_MAX_FAILURES within SIGN_IN_WINDOW_SEC the form answers 429 until the
+ * window ends, right token or not, so tokens cannot be guessed at request
+ * speed. Only refusals count, each one atomically (see createTokenAttempts), so
+ * parallel tries cannot slip past the limit. A budget of its own, apart from
+ * the API's bearer tokens (BEARER_BUDGET).
  */
 export const SIGN_IN_MAX_FAILURES = 10;
 export const SIGN_IN_WINDOW_SEC = 900;
+export const SIGN_IN_BUDGET: TokenAttemptBudget = { name: 'admin-sign-in', maxFailures: SIGN_IN_MAX_FAILURES, windowSec: SIGN_IN_WINDOW_SEC };
 
-export interface SignInThrottle {
-  /** Seconds until this address may try again; 0 when it may now. */
-  retryAfter(ip: string): Promise<number>;
-  refused(ip: string): Promise<void>;
-}
+export type SignInThrottle = TokenAttempts;
 
 export function createSignInThrottle(redis: RedisClient, keys: Keyspace): SignInThrottle {
-  const key = (ip: string) => keys.rate('admin-sign-in', ip);
-  return {
-    async retryAfter(ip) {
-      const res = (await redis.multi().get(key(ip)).ttl(key(ip)).exec()) ?? [];
-      const failures = Number(res[0]?.[1] ?? 0);
-      const ttl = Number(res[1]?.[1] ?? 0);
-      return failures >= SIGN_IN_MAX_FAILURES ? Math.max(1, ttl) : 0;
-    },
-    async refused(ip) {
-      // The window starts at the first refusal and is not extended by later ones.
-      await redis.multi().set(key(ip), 0, 'EX', SIGN_IN_WINDOW_SEC, 'NX').incr(key(ip)).exec();
-    },
-  };
+  return createTokenAttempts(redis, keys, SIGN_IN_BUDGET);
 }

@@ -1,5 +1,5 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { Services } from '../../services.ts';
+import type { ApiServices } from '../services.ts';
 import { SUBSCRIBER_STATUSES, type SubscriberStatus } from '../../subscribers/model.ts';
 import { html } from '../html.ts';
 import { apiErrors, createApiCaller, formFields, one } from './form.ts';
@@ -13,7 +13,7 @@ interface ImportResult {
 }
 
 /** Subscribers: search and filter, CSV export, CSV import (through the editor API, so the rules are the API's). */
-export function registerSubscriberPages(app: FastifyInstance, s: Services) {
+export function registerSubscriberPages(app: FastifyInstance, s: ApiServices) {
   const api = createApiCaller(app, s.config);
   const statusOf = (v: string | undefined): SubscriberStatus | undefined =>
     SUBSCRIBER_STATUSES.includes(v as SubscriberStatus) ? (v as SubscriberStatus) : undefined;

@@ -1,5 +1,5 @@
 import type { FastifyPluginAsync } from 'fastify';
-import type { Services } from '../../services.ts';
+import type { ApiServices } from '../services.ts';
 import { validateBrief } from '../../briefs/model.ts';
 import { parseMarkdownBrief } from '../../briefs/markdown.ts';
 import { compileStored } from '../../briefs/forSending.ts';
@@ -10,8 +10,8 @@ import { badRequest, HttpError, notFound } from '../errors.ts';
 import { testSendSchema } from '../requestSchemas.ts';
 
 /** Editor API for briefs: create (JSON or Markdown), list, read, preview, test-send. */
-const briefRoutes: FastifyPluginAsync<{ services: Services }> = async (app, { services: s }) => {
-  app.addHook('preHandler', createEditorAuth(s.config.editorTokens).preHandler);
+const briefRoutes: FastifyPluginAsync<{ services: ApiServices }> = async (app, { services: s }) => {
+  app.addHook('preHandler', createEditorAuth(s).preHandler);
 
   const load = async (id: string) => {
     const stored = await s.briefs.get(id);

@@ -1,5 +1,5 @@
 import type { FastifyPluginAsync } from 'fastify';
-import type { Services } from '../../services.ts';
+import type { ApiServices } from '../services.ts';
 import { DispatchError } from '../../dispatch/control.ts';
 import type { Dispatch } from '../../dispatch/model.ts';
 import { createEditorAuth } from '../editorAuth.ts';
@@ -32,8 +32,8 @@ function toHttp(e: unknown): never {
   throw e;
 }
 
-const dispatchRoutes: FastifyPluginAsync<{ services: Services }> = async (app, { services: s }) => {
-  app.addHook('preHandler', createEditorAuth(s.config.editorTokens).preHandler);
+const dispatchRoutes: FastifyPluginAsync<{ services: ApiServices }> = async (app, { services: s }) => {
+  app.addHook('preHandler', createEditorAuth(s).preHandler);
   const topicsSchema = topicListSchema(s.config.topics);
   const createBody = dispatchCreateSchema(s.config.topics);
 

@@ -1,6 +1,7 @@
 import type { FastifyPluginAsync } from 'fastify';
-import type { Services } from '../../services.ts';
-import { createEditorAuth } from '../editorAuth.ts';
+import type { ApiServices } from '../services.ts';
+import { BEARER_BUDGET, bearerToken, createEditorAuth, createTokenAttempts, tokenDigests, tokenMatches, type TokenVerdict } from '../editorAuth.ts';
+import { HttpError } from '../errors.ts';
 import { createWorkerRegistry, type WorkerStatus } from '../../ops/workerRegistry.ts';
 import type { MailerHealth } from '../../mail/mailer.ts';
 
@@ -18,9 +19,12 @@ const withTimeout = <T>(p: Promise<T>, ms: number, what: string) =>
  * is Redis only: the API sends no mail, and a probe must not open SMTP
  * sessions. What the relay looks like is each worker's heartbeat (GET /api/status).
  */
-const healthRoutes: FastifyPluginAsync<{ services: Services }> = async (app, { services: s }) => {
-  const auth = createEditorAuth(s.config.editorTokens);
+const healthRoutes: FastifyPluginAsync<{ services: ApiServices }> = async (app, { services: s }) => {
+  const auth = createEditorAuth(s);
   const registry = createWorkerRegistry(s.redis, s.keys);
+  const metricsToken = s.config.metricsToken ? tokenDigests([s.config.metricsToken]) : undefined;
+  // Wrong metrics tokens spend the client's bearer budget, like wrong editor tokens.
+  const metricsAttempts = createTokenAttempts(s.redis, s.keys, BEARER_BUDGET);
 
   app.get('/healthz', async () => ({ status: 'ok' }));
 
@@ -30,8 +34,13 @@ const healthRoutes: FastifyPluginAsync<{ services: Services }> = async (app, { s
       (e: Error) => ({ ok: false, error: e.message }),
     );
     const body: Record<string, unknown> = { status: redis.ok ? 'ready' : 'unavailable' };
-    // Only an editor learns why: an anonymous prober gets up or down.
-    if (auth.isEditorRequest(req)) {
+    // Only an editor learns why: an anonymous prober gets up or down. With the store down
+    // the token budget cannot be read: the token alone decides, and unlocks only the store's error.
+    const token = bearerToken(req);
+    const editor =
+      token !== undefined &&
+      (redis.ok ? (await auth.bearer(req).catch(() => ({ kind: 'refused' }) as const)).kind === 'accepted' : auth.isEditorToken(token));
+    if (editor) {
       body.checks = { redis };
       // What the workers' heartbeats say of the relay (informational: the API itself sends no mail).
       if (redis.ok) body.smtp = smtpSummary(await registry.live().catch(() => []));
@@ -41,10 +50,21 @@ const healthRoutes: FastifyPluginAsync<{ services: Services }> = async (app, { s
 
   app.get('/api/status', { preHandler: auth.preHandler }, async () => ({ workers: await registry.live() }));
 
+  // Public only where config allows it: in production METRICS_TOKEN is required unless METRICS_PUBLIC=true.
   app.get('/metrics', async (req, reply) => {
-    const token = s.config.metricsToken;
-    if (token && req.headers.authorization !== `Bearer ${token}`) {
-      return reply.code(401).send({ error: { code: 'UNAUTHORIZED', message: 'A metrics token is required.' } });
+    if (metricsToken) {
+      const token = bearerToken(req);
+      const right = token !== undefined && tokenMatches(token, metricsToken);
+      // Metrics matter most while the store is down: then the budget cannot be counted and the token alone decides.
+      const verdict: TokenVerdict =
+        token === undefined ? { kind: 'refused' } : await metricsAttempts.judge(req.ip, right).catch(() => ({ kind: right ? 'accepted' : 'refused' }) as const);
+      if (verdict.kind === 'throttled') {
+        reply.header('Retry-After', String(verdict.retryAfterSec));
+        throw new HttpError(429, 'AUTH_THROTTLED', 'Too many wrong tokens from here. Try again later.');
+      }
+      if (verdict.kind === 'refused') {
+        return reply.code(401).send({ error: { code: 'UNAUTHORIZED', message: 'A metrics token is required.' } });
+      }
     }
     return reply.type(s.metrics.registry.contentType).send(await s.metrics.registry.metrics());
   });

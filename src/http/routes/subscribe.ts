@@ -1,7 +1,8 @@
 import type { FastifyPluginAsync } from 'fastify';
 import { z } from 'zod';
 import { normalizeAddress } from '../../subscribers/address.ts';
-import type { Services } from '../../services.ts';
+import type { ApiServices } from '../services.ts';
+import { clientKey } from '../clientKey.ts';
 import { badRequest, HttpError, wantsHtml, type FieldError } from '../errors.ts';
 import { html, page } from '../html.ts';
 
@@ -53,7 +54,7 @@ export function parseSignup(body: unknown, topics: readonly string[]): { email: 
   return { email: address.address, name: parsed.data.name.trim(), topics: [...new Set(parsed.data.topics)] };
 }
 
-export function signupForm(s: Services, errors: FieldError[] = [], values: Record<string, unknown> = {}) {
+export function signupForm(s: ApiServices, errors: FieldError[] = [], values: Record<string, unknown> = {}) {
   const err = (f: string) => errors.filter((e) => e.field === f || e.field.startsWith(`${f}.`)).map((e) => html`<div class="error">${e.message}</div>`);
   // Errors on anything but the visible fields (a forbidden key, the body itself) go above the form.
   const shown = ['email', 'name', 'topics'];
@@ -85,7 +86,7 @@ ${other.map((e) => html`<div class="error">${e.field}: ${e.message}</div>`)}
   });
 }
 
-const subscribeRoutes: FastifyPluginAsync<{ services: Services }> = async (app, { services: s }) => {
+const subscribeRoutes: FastifyPluginAsync<{ services: ApiServices }> = async (app, { services: s }) => {
   app.get('/', async (_req, reply) => reply.redirect('/subscribe'));
   app.get('/subscribe', async (_req, reply) => reply.type('text/html; charset=utf-8').send(signupForm(s)));
 
@@ -131,7 +132,8 @@ const subscribeRoutes: FastifyPluginAsync<{ services: Services }> = async (app, 
       consentVersion: s.config.consent.version,
       source: form ? ('form' as const) : ('api' as const),
     };
-    const outcome = await s.subscribers.signup({ ...input, event }, s.signupLimits.windows(req.ip));
+    // The per-IP window counts per client (an IPv6 client by its /64); the consent record keeps the exact address.
+    const outcome = await s.subscribers.signup({ ...input, event }, s.signupLimits.windows(clientKey(req.ip)));
     if (outcome.limited) {
       s.metrics.signups.inc({ outcome: 'rate_limited' });
       s.metrics.rateLimited.inc({ limit: outcome.limit });

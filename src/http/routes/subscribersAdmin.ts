@@ -1,13 +1,13 @@
 import type { FastifyPluginAsync } from 'fastify';
-import type { Services } from '../../services.ts';
+import type { ApiServices } from '../services.ts';
 import { SUBSCRIBER_STATUSES, type SubscriberStatus } from '../../subscribers/model.ts';
 import { exportCsvHeader, exportCsvRows, parseImportCsv } from '../../subscribers/csv.ts';
 import { createEditorAuth } from '../editorAuth.ts';
 import { badRequest, HttpError, notFound } from '../errors.ts';
 
 /** Editor API over subscribers: list, CSV export and import, erasure. */
-const subscriberAdminRoutes: FastifyPluginAsync<{ services: Services }> = async (app, { services: s }) => {
-  app.addHook('preHandler', createEditorAuth(s.config.editorTokens).preHandler);
+const subscriberAdminRoutes: FastifyPluginAsync<{ services: ApiServices }> = async (app, { services: s }) => {
+  app.addHook('preHandler', createEditorAuth(s).preHandler);
 
   const statusOf = (v: unknown): SubscriberStatus | undefined => {
     if (v === undefined || v === '') return undefined;

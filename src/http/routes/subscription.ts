@@ -1,7 +1,7 @@
 import type { FastifyPluginAsync, FastifyReply } from 'fastify';
 import { z } from 'zod';
 import { maskAddress } from '../../subscribers/address.ts';
-import type { Services } from '../../services.ts';
+import type { ApiServices } from '../services.ts';
 import { html, page, type Html } from '../html.ts';
 
 /**
@@ -9,7 +9,7 @@ import { html, page, type Html } from '../html.ts';
  * emails. A GET never changes subscription state except the contract's
  * confirm link; unsubscribing needs a POST (scanners follow links).
  */
-const subscriptionRoutes: FastifyPluginAsync<{ services: Services }> = async (app, { services: s }) => {
+const subscriptionRoutes: FastifyPluginAsync<{ services: ApiServices }> = async (app, { services: s }) => {
   const listName = s.config.mail.listName;
   const show = (reply: FastifyReply, code: number, title: string, body: Html) =>
     reply.code(code).type('text/html; charset=utf-8').send(page({ title, body, listName }));
@@ -82,7 +82,7 @@ const subscriptionRoutes: FastifyPluginAsync<{ services: Services }> = async (ap
   });
 };
 
-function preferencesForm(s: Services, token: string, current: string[], status: string): Html {
+function preferencesForm(s: ApiServices, token: string, current: string[], status: string): Html {
   return html`<h1>Your ${s.config.mail.listName} preferences</h1>
 ${status !== 'active' ? html`<p class="muted">This address is currently <strong>${status}</strong>: no alerts are sent to it.</p>` : ''}
 <form method="post" action="/preferences/${token}">
