@@ -1,6 +1,7 @@
 import type { Config } from '../config.ts';
 import type { RedisClient } from '../redis/connection.ts';
 import type { Keyspace } from '../redis/keys.ts';
+import { loadLua, runLua } from '../redis/lua.ts';
 import type { Brief } from './model.ts';
 import { slugFor } from './model.ts';
 
@@ -26,17 +27,7 @@ export interface BriefStore {
   markPublished(id: string): Promise<void>;
 }
 
-/** Reserves `slug`, or `slug-2`, `slug-3`… atomically. ARGV: prefix, slug, id. */
-const RESERVE_SLUG = `
-local key = ARGV[1] .. ':brief:by-slug'
-local slug = ARGV[2]
-local n = 1
-while redis.call('HSETNX', key, slug, ARGV[3]) == 0 do
-  n = n + 1
-  slug = ARGV[2] .. '-' .. n
-end
-return slug
-`;
+const RESERVE_SLUG = loadLua(new URL('./lua/reserveSlug.lua', import.meta.url));
 
 function parse(h: Record<string, string>): StoredBrief | null {
   if (!h.id || !h.json) return null;
@@ -56,8 +47,7 @@ export function createBriefStore(redis: RedisClient, keys: Keyspace, _config: Co
   return {
     async create(brief, source) {
       const id = `b${await redis.incr(keys.briefSeq)}`;
-      // KEYS[1] (the prefix) only routes the script to its slot's node on Redis Cluster; ARGV is unchanged.
-      const slug = (await redis.eval(RESERVE_SLUG, 1, keys.prefix, keys.prefix, slugFor(brief), id)) as string;
+      const slug = (await runLua(redis, RESERVE_SLUG, [keys.briefBySlug], [slugFor(brief), id])) as string;
       const stored: StoredBrief = { id, slug, version: 1, source, createdAt: new Date().toISOString(), brief: { ...brief, slug } };
       await redis
         .multi()

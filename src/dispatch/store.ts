@@ -1,9 +1,8 @@
 import type { RedisClient } from '../redis/connection.ts';
-import { scriptRunner } from '../redis/scripts.ts';
+import { loadLua, runLua } from '../redis/lua.ts';
 import type { Keyspace } from '../redis/keys.ts';
 import { splitTopics, joinTopics } from '../subscribers/model.ts';
 import type { Dispatch, DispatchStatus, LedgerState } from './model.ts';
-import * as lua from './scripts.ts';
 
 export type ClaimResult = { action: 'send'; email: string } | { action: 'skip'; state: LedgerState } | { action: 'halt'; status: DispatchStatus | 'missing' };
 export type RecordOutcome = 'sent' | 'failed' | 'uncertain' | 'release';
@@ -69,30 +68,50 @@ function parse(h: Record<string, string>): Dispatch | null {
   };
 }
 
-const RESET_FAILED = `
-local d = ARGV[1] .. ':dispatch:' .. ARGV[2]
-local n = 0
-for i = 3, #ARGV do
-  if redis.call('HGET', d .. ':ledger', ARGV[i]) == 'failed' then
-    redis.call('HDEL', d .. ':ledger', ARGV[i])
-    n = n + 1
-  end
-end
-redis.call('HINCRBY', d, 'failed', -n)
-return n
-`;
+const lua = {
+  create: loadLua(new URL('./lua/create.lua', import.meta.url)),
+  transition: loadLua(new URL('./lua/transition.lua', import.meta.url)),
+  retryStart: loadLua(new URL('./lua/retryStart.lua', import.meta.url)),
+  checkpoint: loadLua(new URL('./lua/checkpoint.lua', import.meta.url)),
+  claim: loadLua(new URL('./lua/claim.lua', import.meta.url)),
+  record: loadLua(new URL('./lua/record.lua', import.meta.url)),
+  bounce: loadLua(new URL('./lua/bounce.lua', import.meta.url)),
+  failUnsettled: loadLua(new URL('./lua/failUnsettled.lua', import.meta.url)),
+  batchDone: loadLua(new URL('./lua/batchDone.lua', import.meta.url)),
+  resetFailed: loadLua(new URL('./lua/resetFailed.lua', import.meta.url)),
+};
+
+/** Optimistic create: past this many lost races in a row something is wrong, not busy. */
+const CREATE_ATTEMPTS = 50;
 
 export function createDispatchStore(redis: RedisClient, keys: Keyspace): DispatchStore {
-  const p = keys.prefix;
-  const runScript = scriptRunner(redis, p);
-  const run = (script: string, ...args: (string | number)[]) => runScript(script, p, ...args);
   const valid = (id: string) => typeof id === 'string' && /^d[0-9]{1,15}$/.test(id);
+  /** The keys every ledger script takes first, in this order. */
+  const ledgerKeys = (id: string) => [keys.dispatch(id), keys.dispatchLedger(id), keys.dispatchBounced(id), keys.dispatchRecent(id)];
+  const newDispatchId = async () => `d${await redis.incr(keys.dispatchSeq)}`;
 
   return {
     async create({ briefId, topics, scheduledAt, force }) {
       const now = new Date();
-      const [id, what] = (await run(lua.CREATE, briefId, joinTopics(topics), scheduledAt ? 'scheduled' : 'planning', now.toISOString(), scheduledAt ?? '', force ? '1' : '0', now.getTime())) as string[];
-      return { id: id!, created: what === 'created' };
+      const rest = [joinTopics(topics), scheduledAt ? 'scheduled' : 'planning', now.toISOString(), scheduledAt ?? '', force ? '1' : '0', now.getTime()];
+      // The script may name only keys it is given: the brief's current dispatch is read, and a
+      // new id allocated, first; the script re-checks the pointer and asks again when it moved.
+      const attempt = (existing: string, newId: string) =>
+        runLua(
+          redis,
+          lua.create,
+          [keys.dispatchByBrief, keys.dispatches, existing ? keys.dispatch(existing) : keys.dispatchByBrief, newId ? keys.dispatch(newId) : keys.dispatchByBrief],
+          [briefId, existing, newId, ...rest],
+        ) as Promise<string[]>;
+      for (let i = 0; i < CREATE_ATTEMPTS; i++) {
+        const existing = (await redis.hget(keys.dispatchByBrief, briefId)) ?? '';
+        // With no dispatch yet a new one is certain; otherwise the script says whether one is due.
+        let r = await attempt(existing, existing ? '' : await newDispatchId());
+        if (r[0] === 'need-id') r = await attempt(existing, await newDispatchId());
+        if (r[0] === 'retry') continue;
+        return { id: r[0]!, created: r[1] === 'created' };
+      }
+      throw new Error(`dispatch create for brief ${briefId} lost ${CREATE_ATTEMPTS} races in a row`);
     },
     async get(id) {
       if (!valid(id)) return null;
@@ -108,25 +127,29 @@ export function createDispatchStore(redis: RedisClient, keys: Keyspace): Dispatc
       return (await Promise.all(ids.map((id) => this.get(id)))).filter((d): d is Dispatch => d !== null);
     },
     async transition(id, to, from, reason) {
-      return ((await run(lua.TRANSITION, id, to, new Date().toISOString(), reason?.text ?? '', reason?.code ?? '', ...from)) as DispatchStatus) || null;
+      return ((await runLua(redis, lua.transition, [keys.dispatch(id), keys.dispatchRecent(id)], [to, new Date().toISOString(), reason?.text ?? '', reason?.code ?? '', ...from])) as DispatchStatus) || null;
     },
     async cursor(id) {
       const [cursor, batches] = await redis.hmget(keys.dispatch(id), 'cursor', 'batches');
       return { cursor: num(cursor ?? undefined), batches: num(batches ?? undefined) };
     },
     async checkpoint(id, batch, cursor, size) {
-      await run(lua.CHECKPOINT, id, batch, cursor, size);
+      await runLua(redis, lua.checkpoint, [keys.dispatch(id)], [batch, cursor, size]);
     },
     async startRetry(id) {
-      return (await run(lua.RETRY_START, id)) === 1;
+      return (await runLua(redis, lua.retryStart, [keys.dispatch(id)])) === 1;
     },
     async setPlanned(id, planned) {
       await redis.hset(keys.dispatch(id), 'planned', planned ? '1' : '0');
     },
     async claim(id, requests) {
-      const args: string[] = [id];
-      for (const r of requests) args.push(r.subscriberId, r.previous?.subscriberId ?? '', r.previous?.outcome ?? '');
-      const flat = (await run(lua.CLAIM, ...args)) as string[];
+      const claimKeys = ledgerKeys(id);
+      const args: string[] = [];
+      for (const r of requests) {
+        claimKeys.push(keys.subscriber(r.subscriberId));
+        args.push(r.subscriberId, r.previous?.subscriberId ?? '', r.previous?.outcome ?? '');
+      }
+      const flat = (await runLua(redis, lua.claim, claimKeys, args)) as string[];
       return requests.map((_, i): ClaimResult => {
         const action = flat[2 * i]!;
         const value = flat[2 * i + 1]!;
@@ -136,10 +159,10 @@ export function createDispatchStore(redis: RedisClient, keys: Keyspace): Dispatc
       });
     },
     async record(id, subscriberId, outcome) {
-      await run(lua.RECORD, id, subscriberId, outcome);
+      await runLua(redis, lua.record, ledgerKeys(id), [subscriberId, outcome]);
     },
     async recordBounce(id, subscriberId, rate) {
-      const [, tripped] = (await run(lua.BOUNCE, id, subscriberId, rate)) as number[];
+      const [, tripped] = (await runLua(redis, lua.bounce, ledgerKeys(id), [subscriberId, rate])) as number[];
       return { tripped: tripped === 1 };
     },
     async *scanBounced(id) {
@@ -151,10 +174,10 @@ export function createDispatchStore(redis: RedisClient, keys: Keyspace): Dispatc
       } while (cursor !== '0');
     },
     async failUnsettled(id, subscriberIds) {
-      return subscriberIds.length ? ((await run(lua.FAIL_UNSETTLED, id, ...subscriberIds)) as number) : 0;
+      return subscriberIds.length ? ((await runLua(redis, lua.failUnsettled, [keys.dispatch(id), keys.dispatchLedger(id)], subscriberIds)) as number) : 0;
     },
     async batchDone(id, batch) {
-      return ((await run(lua.BATCH_DONE, id, batch === null ? '' : batch, new Date().toISOString())) as DispatchStatus) || null;
+      return ((await runLua(redis, lua.batchDone, [keys.dispatch(id), keys.dispatchBatchesDone(id)], [batch === null ? '' : batch, new Date().toISOString()])) as DispatchStatus) || null;
     },
     async ledgerState(id, subscriberId) {
       return (await redis.hget(keys.dispatchLedger(id), subscriberId)) as LedgerState | null;
@@ -170,7 +193,7 @@ export function createDispatchStore(redis: RedisClient, keys: Keyspace): Dispatc
       } while (cursor !== '0');
     },
     async resetFailed(id, subscriberIds) {
-      return subscriberIds.length ? ((await run(RESET_FAILED, id, ...subscriberIds)) as number) : 0;
+      return subscriberIds.length ? ((await runLua(redis, lua.resetFailed, [keys.dispatch(id), keys.dispatchLedger(id)], subscriberIds)) as number) : 0;
     },
     async saveMessage(id, json) {
       await redis.set(keys.dispatchMessage(id), json, 'NX');

@@ -1,4 +1,5 @@
-import { parseFragment, type DefaultTreeAdapterTypes as T } from 'parse5';
+import { defaultTreeAdapter, parseFragment, type DefaultTreeAdapterMap, type DefaultTreeAdapterTypes as T, type TreeAdapter } from 'parse5';
+import { FeedError } from './errors.ts';
 
 /**
  * Inline HTML (what sits inside a paragraph, list item or caption) to the
@@ -27,6 +28,70 @@ export function attr(el: Element, name: string): string {
 
 export function children(n: Node): T.ChildNode[] {
   return 'childNodes' in n ? n.childNodes : [];
+}
+
+/**
+ * Browsers' parsers stop nesting at 512 levels; real posts stay under 50. The walks
+ * below recurse once (or a few frames) per level, so this also keeps them far
+ * from the stack limit, and stopping the parse there bounds parse5's own work.
+ */
+export const MAX_HTML_DEPTH = 256;
+/** A brief holds at most 500,000 characters of text; markup around that stays well under this. */
+export const MAX_HTML_CHARS = 1_000_000;
+
+const tooDeep = () => new FeedError('FEED_ITEM_TOO_DEEP', `the item's HTML nests deeper than ${MAX_HTML_DEPTH} levels`);
+
+/** parse5's tree builder, refusing an element as soon as it would sit deeper than MAX_HTML_DEPTH. */
+function depthCappedAdapter(): TreeAdapter<DefaultTreeAdapterMap> {
+  const depths = new WeakMap<Node, number>();
+  // A template's content is a fragment of its own, made before the template is placed.
+  const templateOf = new WeakMap<Node, Node>();
+  const depthOf = (n: Node): number => depths.get(n) ?? (templateOf.has(n) ? (depths.get(templateOf.get(n)!) ?? 0) : 0);
+  const place = (parent: Node, node: Node) => {
+    const depth = depthOf(parent) + 1;
+    // +1: parse5 builds a fragment under a stand-in <html>. assertShallow makes the exact check.
+    if (depth > MAX_HTML_DEPTH + 1 && isElement(node)) throw tooDeep();
+    depths.set(node, depth);
+  };
+  return {
+    ...defaultTreeAdapter,
+    appendChild(parent, node) {
+      place(parent, node);
+      defaultTreeAdapter.appendChild(parent, node);
+    },
+    insertBefore(parent, node, reference) {
+      place(parent, node);
+      defaultTreeAdapter.insertBefore(parent, node, reference);
+    },
+    setTemplateContent(template, content) {
+      templateOf.set(content, template);
+      defaultTreeAdapter.setTemplateContent(template, content);
+    },
+  };
+}
+
+/** Without recursion: the adoption agency moves subtrees after they were placed, so the cap is checked once more on the finished tree. */
+function assertShallow(root: Node): void {
+  const stack: [Node, number][] = [[root, 0]];
+  for (let next = stack.pop(); next; next = stack.pop()) {
+    const [node, depth] = next;
+    if (depth > MAX_HTML_DEPTH && isElement(node)) throw tooDeep();
+    for (const c of children(node)) stack.push([c, depth + 1]);
+  }
+}
+
+/**
+ * Feed HTML to a parse5 fragment, or a FeedError (FEED_ITEM_TOO_LARGE,
+ * FEED_ITEM_TOO_DEEP) for input no post looks like: the walks in this module
+ * and htmlToBrief.ts recurse per level, and would otherwise end in a RangeError.
+ */
+export function parseHtml(html: string): T.DocumentFragment {
+  if (html.length > MAX_HTML_CHARS) {
+    throw new FeedError('FEED_ITEM_TOO_LARGE', `the item's HTML is ${html.length} characters, over the ${MAX_HTML_CHARS} cap`);
+  }
+  const fragment = parseFragment(html, { treeAdapter: depthCappedAdapter() });
+  assertShallow(fragment);
+  return fragment;
 }
 
 // Control characters never belong in brief text; whitespace of any kind becomes one space.
@@ -60,10 +125,13 @@ export function plainText(n: Node, skip?: (el: Element) => boolean): string {
     .join('');
 }
 
-/** Puts `mark` around the words only: `** x**` is not emphasis in Markdown. */
+/** Puts `mark` around the words only: `** x**` is not emphasis in Markdown. (trim, not a regex: a lazy group before `\s*$` is quadratic in a long run of spaces.) */
 function wrap(inner: string, mark: string): string {
-  const m = /^(\s*)([\s\S]*?)(\s*)$/.exec(inner)!;
-  return m[2] ? `${m[1]}${mark}${m[2]}${mark}${m[3]}` : inner;
+  const words = inner.trim();
+  if (!words) return inner;
+  const before = inner.length - inner.trimStart().length;
+  const after = inner.length - inner.trimEnd().length;
+  return `${inner.slice(0, before)}${mark}${words}${mark}${inner.slice(inner.length - after)}`;
 }
 
 export interface InlineOptions {
@@ -121,5 +189,5 @@ export function inlineMarkdown(n: Node, opts: InlineOptions = {}): string {
  * parser leaves alone; reading them as HTML decodes those and drops any tags.
  */
 export function htmlText(s: string): string {
-  return collapse(plainText(parseFragment(s))).trim();
+  return collapse(plainText(parseHtml(s))).trim();
 }

@@ -26,7 +26,11 @@ export interface ParsedFeed {
   items: FeedItem[];
 }
 
+/** A feed is rss > channel > item > field (plus an element or two of extensions); the default 100 leaves room for odd feeds. */
+const MAX_XML_DEPTH = 100;
+
 const parser = new XMLParser({
+  maxNestedTags: MAX_XML_DEPTH,
   ignoreAttributes: false,
   attributeNamePrefix: '@_',
   textNodeName: '#text',
@@ -67,7 +71,10 @@ export function parseFeed(xml: string): ParsedFeed {
   try {
     doc = parser.parse(xml) as Record<string, Node>;
   } catch (e) {
-    throw new FeedError('FEED_MALFORMED_XML', `the XML could not be read (${(e as Error).message.slice(0, 200)})`);
+    const message = (e as Error).message;
+    // fast-xml-parser's own guard (it builds the tree recursively); its message is all it gives.
+    if (/nested tags/i.test(message)) throw new FeedError('FEED_TOO_DEEP', `the XML nests deeper than ${MAX_XML_DEPTH} levels`);
+    throw new FeedError('FEED_MALFORMED_XML', `the XML could not be read (${message.slice(0, 200)})`);
   }
   const rss = doc.rss as Record<string, unknown> | undefined;
   if (rss && typeof rss === 'object') return parseRss(rss);

@@ -1,10 +1,11 @@
 import { createHash, randomUUID } from 'node:crypto';
 import type { RedisClient } from '../redis/connection.ts';
 import type { Keyspace } from '../redis/keys.ts';
+import { loadLua, runLua } from '../redis/lua.ts';
 import type { Validators } from './fetchFeed.ts';
 
 /**
- * What the feed watcher remembers in Redis, under the services' prefix:
+ * What the feed watcher remembers in Redis (keys.ts names each key):
  * - per feed: the HTTP validators, when it was primed, the last outcome;
  * - one seen-set for all feeds (a hash: item identity -> what became of it),
  *   so the same item in an RSS and an Atom feed of one site is still one brief;
@@ -17,51 +18,42 @@ export const feedIdFor = (url: string) => createHash('sha256').update(url).diges
 /** Item identities: its guid/id and its link, so a re-guided republish is still recognised. */
 export const identitiesOf = (item: { id: string; link?: string }) => [`id:${item.id}`, ...(item.link ? [`link:${item.link}`] : [])];
 
-// KEYS[1] seen hash; ARGV[1] value, ARGV[2..] identities. Claims them all, or none if any is known.
-const CLAIM = `
-for i = 2, #ARGV do
-  if redis.call('HEXISTS', KEYS[1], ARGV[i]) == 1 then return 0 end
-end
-for i = 2, #ARGV do redis.call('HSET', KEYS[1], ARGV[i], ARGV[1]) end
-return 1
-`;
-
-const RELEASE_LOCK = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0`;
+const CLAIM = loadLua(new URL('./lua/claimItem.lua', import.meta.url));
+const RELEASE_LOCK = loadLua(new URL('./lua/releaseLock.lua', import.meta.url));
 
 export interface FeedState extends Validators {
   primedAt?: string;
 }
 
 export function createFeedState(redis: RedisClient, keys: Keyspace) {
-  const k = (...parts: string[]) => [keys.prefix, 'feed', ...parts].join(':');
-  const seenKey = k('seen');
+  const seenKey = keys.feedSeen;
   return {
-    keys: { seen: seenKey, feed: (feedId: string) => k(feedId), brief: (briefId: string) => k('brief', briefId) },
+    keys: { seen: seenKey, feed: keys.feed, brief: keys.feedBrief },
 
     async get(feedId: string): Promise<FeedState> {
-      const h = await redis.hgetall(k(feedId));
+      const h = await redis.hgetall(keys.feed(feedId));
       return { etag: h.etag || undefined, lastModified: h.lastModified || undefined, primedAt: h.primedAt || undefined };
     },
 
     async saveValidators(feedId: string, v: Validators): Promise<void> {
-      await redis.hset(k(feedId), { etag: v.etag ?? '', lastModified: v.lastModified ?? '' });
+      await redis.hset(keys.feed(feedId), { etag: v.etag ?? '', lastModified: v.lastModified ?? '' });
     },
 
     async recordOutcome(feedId: string, url: string, outcome: string): Promise<void> {
-      await redis.hset(k(feedId), { url, lastPollAt: new Date().toISOString(), lastOutcome: outcome });
+      await redis.hset(keys.feed(feedId), { url, lastPollAt: new Date().toISOString(), lastOutcome: outcome });
     },
 
     /** First poll: everything present is history, remembered so it is never sent. */
     async prime(feedId: string, identities: string[]): Promise<void> {
       const pipe = redis.pipeline();
       for (const id of identities) pipe.hsetnx(seenKey, id, 'primed');
-      pipe.hset(k(feedId), 'primedAt', new Date().toISOString());
+      pipe.hset(keys.feed(feedId), 'primedAt', new Date().toISOString());
       await pipe.exec();
     },
 
     /** True once per item ever: the caller that gets true owns turning it into a brief. */
     async claim(identities: string[]): Promise<boolean> {
-      return (await redis.eval(CLAIM, 1, seenKey, 'claimed', ...identities)) === 1;
+      return (await runLua(redis, CLAIM, [seenKey], ['claimed', ...identities])) === 1;
     },
 
     async settle(identities: string[], value: string): Promise<void> {
@@ -76,21 +68,22 @@ export function createFeedState(redis: RedisClient, keys: Keyspace) {
     },
 
     async recordBrief(briefId: string, info: { feedId: string; itemId: string; dispatchId?: string }): Promise<void> {
-      await redis.hset(k('brief', briefId), { feedId: info.feedId, itemId: info.itemId, dispatchId: info.dispatchId ?? '' });
+      await redis.hset(keys.feedBrief(briefId), { feedId: info.feedId, itemId: info.itemId, dispatchId: info.dispatchId ?? '' });
     },
 
     async briefOrigin(briefId: string): Promise<{ feedId: string; dispatchId?: string } | null> {
-      const h = await redis.hgetall(k('brief', briefId));
+      const h = await redis.hgetall(keys.feedBrief(briefId));
       return h.feedId ? { feedId: h.feedId, dispatchId: h.dispatchId || undefined } : null;
     },
 
     /** A lease, not a mutex held forever: it expires if its holder dies mid-poll. */
     async lock(feedId: string, ttlMs: number): Promise<(() => Promise<void>) | null> {
       const token = randomUUID();
-      const ok = await redis.set(k(feedId, 'lock'), token, 'PX', ttlMs, 'NX');
+      const lockKey = keys.feedLock(feedId);
+      const ok = await redis.set(lockKey, token, 'PX', ttlMs, 'NX');
       if (ok !== 'OK') return null;
       return async () => {
-        await redis.eval(RELEASE_LOCK, 1, k(feedId, 'lock'), token);
+        await runLua(redis, RELEASE_LOCK, [lockKey], [token]);
       };
     },
   };

@@ -1,7 +1,10 @@
 /**
- * Every key briefwire writes, in one place. All share the configured prefix,
- * whose hash tag (e.g. `{bw}`) puts them in one Redis Cluster slot so the
- * multi-key Lua scripts never hit CROSSSLOT.
+ * Every key briefwire writes, in one place: no module and no Lua script builds
+ * a key of its own. Scripts get each key they touch in KEYS, so this file is
+ * the whole schema. All keys share the configured prefix, whose hash tag (e.g.
+ * `{bw}`) puts them in one Redis Cluster slot: the multi-key scripts then never
+ * hit CROSSSLOT. docs/CLUSTER.md says which keys must stay together and how a
+ * split over several slots would go (a change here and in the callers).
  */
 export function keyspace(prefix: string) {
   const k = (...parts: (string | number)[]) => [prefix, ...parts].join(':');
@@ -9,8 +12,11 @@ export function keyspace(prefix: string) {
     prefix,
     /** BullMQ queue prefix: queues live under the same hash tag. */
     queuePrefix: k('q'),
+
+    // Subscribers.
     subscriberSeq: k('sub', 'seq'),
     subscriber: (id: string) => k('sub', id),
+    /** The consent log: one JSON event per signup, confirmation, withdrawal or restore. */
     subscriberConsent: (id: string) => k('sub', id, 'consent'),
     subscriberByEmail: k('sub', 'by-email'),
     /** Active subscribers scored by numeric id: the audience is paged from here. */
@@ -19,15 +25,22 @@ export function keyspace(prefix: string) {
     allSubscribers: k('subs', 'all'),
     /** id -> topics ("|"-joined) for active subscribers, read in pages by the planner. */
     activeTopics: k('subs', 'topics'),
+
+    // Confirmation and signup limits.
     confirmToken: (hash: string) => k('confirm', hash),
     confirmSentGuard: (id: string) => k('confirm', 'sent', id),
     /** Stream of subscriber ids owed a confirmation; the relay moves them onto the mail queue. */
     confirmOutbox: k('outbox', 'confirm'),
+    /** A fixed rate window's counter (signup-ip / signup-global). */
     rate: (name: string, bucket: string) => k('rate', name, bucket),
+
+    // Briefs.
     briefSeq: k('brief', 'seq'),
     brief: (id: string) => k('brief', id),
     briefBySlug: k('brief', 'by-slug'),
     briefs: k('briefs'),
+
+    // Dispatches and their delivery ledgers.
     dispatchSeq: k('dispatch', 'seq'),
     dispatch: (id: string) => k('dispatch', id),
     dispatchLedger: (id: string) => k('dispatch', id, 'ledger'),
@@ -39,13 +52,30 @@ export function keyspace(prefix: string) {
     dispatchRecent: (id: string) => k('dispatch', id, 'recent'),
     dispatchByBrief: k('dispatch', 'by-brief'),
     dispatches: k('dispatches'),
+    /** The global send-rate cap's counter for one second (epoch seconds). */
     sendRate: (second: number) => k('send-rate', second),
+
+    // Transactional lane.
     /** A test send's request (brief id and addresses), kept a day; the mail job carries only its id. */
     testSend: (requestId: string) => k('test-send', requestId),
     /** Addresses a test send has already reached, so a retry skips them. */
     testSendDone: (requestId: string) => k('test-send', requestId, 'done'),
+
+    // Feed watcher.
+    /** Per feed: HTTP validators, when it was primed, the last poll's outcome. */
+    feed: (feedId: string) => k('feed', feedId),
+    /** A poll's lease on its feed, so two polls of one feed never overlap. */
+    feedLock: (feedId: string) => k('feed', feedId, 'lock'),
+    /** Every feed item ever seen (identity -> what became of it), across all feeds. */
+    feedSeen: k('feed', 'seen'),
+    /** Which feed and item a brief came from (for the editors' notice). */
+    feedBrief: (briefId: string) => k('feed', 'brief', briefId),
     /** Editors a feed notice has already reached, so a retry skips them. */
     feedNoticeDone: (briefId: string) => k('feed', 'notice', briefId, 'done'),
+
+    // Operations.
+    /** An editor's sign-in session, by the SHA-256 (hex) of its cookie value. */
+    adminSession: (idHash: string) => k('admin-session', idHash),
     /** Worker heartbeats: worker id -> JSON (host, pid, SMTP health), refreshed every few seconds. */
     workers: k('workers'),
   };

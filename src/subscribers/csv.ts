@@ -19,6 +19,21 @@ export interface ParsedImport {
 const CONTROL = /[\u0000-\u001f\u007f]/;
 
 /**
+ * A spreadsheet reads a cell that starts with `=`, `+`, `-`, `@`, tab or CR as
+ * a formula, so a signup name like `=HYPERLINK(…)` would be live in the
+ * editor's sheet. OWASP's advice: start such a cell with `'`, which
+ * spreadsheets read as "this is text". Cells that already start with
+ * apostrophes before one of those get one more, so the import can take
+ * exactly one off again: `-x@example.org` and `'-x@example.org` both survive
+ * an export and re-import unchanged.
+ */
+const FORMULA_START = /^'*[=+\-@\t\r]/;
+
+export const neutralizeFormula = (cell: string) => (FORMULA_START.test(cell) ? `'${cell}` : cell);
+
+const restoreFormula = (cell: string) => (cell.startsWith("'") && FORMULA_START.test(cell) ? cell.slice(1) : cell);
+
+/**
  * Reads an import: a header row, then `email` (required), `name`, `topics`
  * ("|"-separated), `consent`. Every row is checked before anything is written,
  * so a bad row is reported and never half-stored.
@@ -34,7 +49,7 @@ export function parseImportCsv(text: string, topics: readonly string[]): ParsedI
   const [header, ...body] = records;
   const cols = (header ?? []).map((h) => h.toLowerCase());
   if (!cols.includes('email')) return { rows: [], errors: [{ line: 1, message: 'the header row needs an "email" column' }] };
-  const at = (r: string[], c: string) => (cols.indexOf(c) >= 0 ? (r[cols.indexOf(c)] ?? '') : '');
+  const at = (r: string[], c: string) => restoreFormula(cols.indexOf(c) >= 0 ? (r[cols.indexOf(c)] ?? '') : '');
   const known = new Set(topics);
   const rows: ImportRow[] = [];
   const errors: ParsedImport['errors'] = [];
@@ -62,5 +77,5 @@ export function exportCsvHeader(): string {
 }
 
 export function exportCsvRows(subscribers: Subscriber[], consentOf: (s: Subscriber, index: number) => string): string {
-  return stringify(subscribers.map((s, i) => [s.email, s.name, s.topics.join('|'), consentOf(s, i), s.status]));
+  return stringify(subscribers.map((s, i) => [s.email, s.name, s.topics.join('|'), consentOf(s, i), s.status].map(neutralizeFormula)));
 }

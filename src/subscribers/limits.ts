@@ -2,32 +2,13 @@ import type { RedisClient } from '../redis/connection.ts';
 import type { Keyspace } from '../redis/keys.ts';
 
 /**
- * Lua: two fixed windows, per IP then global, counted in the signup script
- * itself (no round trip of their own). checkWindows(w) takes the six values of
- * SignupWindows.args from ARGV[w] on and returns nil when allowed, else
- * {1 (ip) | 2 (global), ttl}. A request refused per IP does not count against
- * the global window.
+ * The windows one request counts against, counted by the signup script itself
+ * (lua/includes/checkWindows.lua: no round trip of their own): their two
+ * counters' keys (per IP, then global), and per window its seconds and limit.
  */
-export const CHECK_WINDOWS_LUA = `
-local function hitWindow(key, window)
-  local n = redis.call('INCR', key)
-  if n == 1 then redis.call('EXPIRE', key, window) end
-  local ttl = redis.call('TTL', key)
-  if ttl < 0 then redis.call('EXPIRE', key, window); ttl = tonumber(window) end
-  return n, ttl
-end
-local function checkWindows(w)
-  local n, ttl = hitWindow(ARGV[w], ARGV[w + 1])
-  if n > tonumber(ARGV[w + 2]) then return {1, ttl} end
-  n, ttl = hitWindow(ARGV[w + 3], ARGV[w + 4])
-  if n > tonumber(ARGV[w + 5]) then return {2, ttl} end
-  return nil
-end
-`;
-
-/** The windows one request counts against, as script arguments: key, seconds, limit (per IP, then global). */
 export interface SignupWindows {
-  args: (string | number)[];
+  keys: [ip: string, global: string];
+  args: [ipWindowSec: number, ipLimit: number, globalWindowSec: number, globalLimit: number];
 }
 
 /** A signup refused by a window: which one, and when to come back. */
@@ -56,7 +37,7 @@ export function createSignupLimits(
 ): SignupLimits {
   return {
     windows(ip) {
-      return { args: [keys.rate('signup-ip', ip), 3600, opts.perIpPerHour, keys.rate('signup-global', 'all'), 60, opts.globalPerMinute] };
+      return { keys: [keys.rate('signup-ip', ip), keys.rate('signup-global', 'all')], args: [3600, opts.perIpPerHour, 60, opts.globalPerMinute] };
     },
     async claimConfirmationSlot(subscriberId) {
       const ok = await redis.set(keys.confirmSentGuard(subscriberId), '1', 'EX', opts.confirmWindowSec, 'NX');

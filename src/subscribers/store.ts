@@ -1,8 +1,7 @@
 import type { RedisClient } from '../redis/connection.ts';
-import { scriptRunner } from '../redis/scripts.ts';
+import { loadLua, runLua } from '../redis/lua.ts';
 import type { Keyspace } from '../redis/keys.ts';
 import { type ConsentEvent, type Subscriber, type SubscriberStatus, joinTopics, splitTopics } from './model.ts';
-import * as lua from './scripts.ts';
 import { limitRefusal, type LimitRefusal, type SignupWindows } from './limits.ts';
 
 export interface SignupInput {
@@ -43,6 +42,19 @@ export interface SubscriberStore {
   count(): Promise<{ all: number; active: number }>;
 }
 
+const lua = {
+  signup: loadLua(new URL('./lua/signup.lua', import.meta.url)),
+  confirm: loadLua(new URL('./lua/confirm.lua', import.meta.url)),
+  leave: loadLua(new URL('./lua/leave.lua', import.meta.url)),
+  setTopics: loadLua(new URL('./lua/setTopics.lua', import.meta.url)),
+  restoreBounced: loadLua(new URL('./lua/restoreBounced.lua', import.meta.url)),
+  importRow: loadLua(new URL('./lua/importRow.lua', import.meta.url)),
+  erase: loadLua(new URL('./lua/erase.lua', import.meta.url)),
+};
+
+/** Optimistic signup/import: past this many lost races in a row something is wrong, not busy. */
+const WRITE_ATTEMPTS = 50;
+
 function toSubscriber(h: Record<string, string>): Subscriber | null {
   if (!h.id) return null;
   return {
@@ -58,9 +70,22 @@ function toSubscriber(h: Record<string, string>): Subscriber | null {
 }
 
 export function createSubscriberStore(redis: RedisClient, keys: Keyspace): SubscriberStore {
-  const p = keys.prefix;
-  const runScript = scriptRunner(redis, p);
-  const evalLua = (script: string, ...args: (string | number)[]) => runScript(script, p, ...args);
+  /** The keys a change of status or topics touches: the record and the audience indexes. */
+  const statusKeys = (id: string) => [keys.subscriber(id), keys.activeSubscribers, keys.activeTopics, keys.subscriberConsent(id)];
+
+  /**
+   * Scripts that may add a subscriber name its keys up front: the address's id
+   * is read (or a new one allocated) first, and the script, which re-checks
+   * the pointer, answers 'retry' when it changed meanwhile.
+   */
+  const withSubscriberId = async (email: string, run: (id: string, isNew: boolean) => Promise<string[]>): Promise<string[]> => {
+    for (let i = 0; i < WRITE_ATTEMPTS; i++) {
+      const known = await redis.hget(keys.subscriberByEmail, email);
+      const r = await run(known ?? String(await redis.incr(keys.subscriberSeq)), !known);
+      if (r[0] !== 'retry') return r;
+    }
+    throw new Error(`write for one address lost ${WRITE_ATTEMPTS} races in a row`);
+  };
 
   const getMany = async (ids: readonly string[]) => {
     if (!ids.length) return [];
@@ -75,33 +100,55 @@ export function createSubscriberStore(redis: RedisClient, keys: Keyspace): Subsc
 
   return {
     async signup({ email, name, topics, event }, windows) {
-      const r = (await evalLua(lua.SIGNUP, email, name, joinTopics(topics), event.at, JSON.stringify(event), keys.confirmOutbox, ...windows.args)) as string[];
+      const r = await withSubscriberId(
+        email,
+        (id, isNew) =>
+          runLua(
+            redis,
+            lua.signup,
+            [...windows.keys, keys.subscriberByEmail, keys.subscriber(id), keys.subscriberConsent(id), keys.allSubscribers, keys.confirmOutbox],
+            [...windows.args, email, name, joinTopics(topics), event.at, JSON.stringify(event), id, isNew ? '1' : '0'],
+          ) as Promise<string[]>,
+      );
       if (r[0] === 'limited') return { limited: true, ...limitRefusal(Number(r[1]), Number(r[2])) };
       const [id, before, after] = r;
       return { limited: false, id: id!, before: before as SubscriberStatus | 'new', after: after as SubscriberStatus };
     },
     async confirm(id, ip, at) {
       const now = at.toISOString();
-      const r = await evalLua(lua.CONFIRM, id, now, JSON.stringify({ type: 'confirm', at: now, ip }));
+      const r = await runLua(redis, lua.confirm, statusKeys(id), [id, now, JSON.stringify({ type: 'confirm', at: now, ip })]);
       return (r as SubscriberStatus) || null;
     },
     async leave(id, status, event) {
-      const r = await evalLua(lua.LEAVE, id, status, event.at, JSON.stringify(event));
+      const r = await runLua(redis, lua.leave, statusKeys(id), [id, status, event.at, JSON.stringify(event)]);
       return (r as SubscriberStatus) || null;
     },
     async setTopics(id, topics) {
-      const r = await evalLua(lua.SET_TOPICS, id, joinTopics(topics), new Date().toISOString());
+      const r = await runLua(redis, lua.setTopics, [keys.subscriber(id), keys.activeTopics], [id, joinTopics(topics), new Date().toISOString()]);
       return (r as SubscriberStatus) || null;
     },
     async restoreBounced(ids, event) {
-      return ids.length ? Number(await evalLua(lua.RESTORE_BOUNCED, event.at, JSON.stringify(event), ...ids)) : 0;
+      if (!ids.length) return 0;
+      const perSubscriber = ids.flatMap((id) => [keys.subscriber(id), keys.subscriberConsent(id)]);
+      return Number(await runLua(redis, lua.restoreBounced, [keys.activeSubscribers, keys.activeTopics, ...perSubscriber], [event.at, JSON.stringify(event), ...ids]));
     },
     async importRow({ email, name, topics, status, event }) {
-      const [id, result, after] = (await evalLua(lua.IMPORT_ROW, email, name, joinTopics(topics), new Date().toISOString(), status, JSON.stringify(event))) as string[];
+      const now = new Date().toISOString();
+      const [id, result, after] = await withSubscriberId(
+        email,
+        (id, isNew) =>
+          runLua(
+            redis,
+            lua.importRow,
+            [keys.subscriberByEmail, keys.subscriber(id), keys.subscriberConsent(id), keys.allSubscribers, keys.activeSubscribers, keys.activeTopics],
+            [email, name, joinTopics(topics), now, status, JSON.stringify(event), id, isNew ? '1' : '0'],
+          ) as Promise<string[]>,
+      );
       return { id: id!, result: result as ImportOutcome['result'], status: after as SubscriberStatus };
     },
     async erase(id) {
-      return (await evalLua(lua.ERASE, id)) === 1;
+      const r = await runLua(redis, lua.erase, [keys.subscriber(id), keys.subscriberConsent(id), keys.subscriberByEmail, keys.allSubscribers, keys.activeSubscribers, keys.activeTopics], [id]);
+      return r === 1;
     },
     async get(id) {
       return (await getMany([id]))[0] ?? null;

@@ -1,6 +1,7 @@
 import { createHash, createHmac, createSecretKey, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { RedisClient } from '../redis/connection.ts';
 import type { Keyspace } from '../redis/keys.ts';
+import { loadLua, runLua } from '../redis/lua.ts';
 
 /**
  * Two kinds of token:
@@ -15,13 +16,7 @@ const LINK_TOKEN = /^([1-9][0-9]{0,14})\.([A-Za-z0-9_-]{22})$/;
 
 const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
 
-/** ARGV: used-marker. Consumes a token once; keeps a marker so reuse is told apart from "never existed". */
-const CONSUME = `
-local v = redis.call('GET', KEYS[1])
-if not v or string.sub(v, 1, 5) == 'used:' then return false end
-redis.call('SET', KEYS[1], 'used:' .. v, 'KEEPTTL')
-return v
-`;
+const CONSUME = loadLua(new URL('./lua/consumeToken.lua', import.meta.url));
 
 export interface ConfirmTokens {
   issue(subscriberId: string): Promise<string>;
@@ -39,7 +34,7 @@ export function createConfirmTokens(redis: RedisClient, keys: Keyspace, ttlSec: 
     async consume(token) {
       if (typeof token !== 'string' || !CONFIRM_TOKEN.test(token)) return null;
       const key = keys.confirmToken(sha256(token));
-      const id = (await redis.eval(CONSUME, 1, key)) as string | null;
+      const id = (await runLua(redis, CONSUME, [key])) as string | null;
       return id || null;
     },
   };

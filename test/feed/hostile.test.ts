@@ -1,7 +1,10 @@
+import type { ServerResponse } from 'node:http';
+import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHarness, type Harness } from '../support/harness.ts';
+import { fetchFeed } from '../../src/feed/fetchFeed.ts';
 import { pollFeed } from '../../src/feed/poll.ts';
-import { feedDeps, rss, startFeedServer, type FeedServer } from './support.ts';
+import { feedDeps, oldItem, rss, seedItem, startFeedServer, type FeedServer } from './support.ts';
 
 /** Markup an attacker would need: a script element, an event-handler attribute, a script-scheme link. */
 function expectInert(html: string): void {
@@ -66,5 +69,29 @@ describe('hostile HTML in a feed item', () => {
     expect(preview.body).toContain('Hostile &lt;script&gt;alert(9)&lt;/script&gt;');
     const text = await h.app.inject({ method: 'GET', url: `/api/briefs/${id}/preview?format=text`, headers: h.auth });
     expect(text.body).toContain('**not bold** [md](javascript:alert(2))');
+  });
+});
+
+describe('hostile structure and encoding in a feed', () => {
+  it('XML nested 10,000 deep: the poll fails with FEED_TOO_DEEP and creates nothing', async () => {
+    const url = server.url('/hostile/deep-xml');
+    server.serve('/hostile/deep-xml', rss([oldItem(1)]));
+    await pollFeed(feedDeps(h), url);
+    const before = (await h.services.briefs.list({ limit: 100 })).length;
+    server.serve('/hostile/deep-xml', rss([seedItem(), oldItem(1)]).replace('<description>', `<description>${'<x>'.repeat(10_000)}${'</x>'.repeat(10_000)}`));
+    expect(await pollFeed(feedDeps(h), url)).toMatchObject({ status: 'failed', code: 'FEED_TOO_DEEP' });
+    expect(await h.services.briefs.list({ limit: 100 })).toHaveLength(before);
+  });
+
+  it('a gzip-compressed feed is read; a compression bomb stops at the byte cap (FEED_TOO_LARGE)', async () => {
+    const gzipped = (body: Buffer) => (_req: unknown, res: ServerResponse) =>
+      void res.writeHead(200, { 'content-type': 'application/rss+xml', 'content-encoding': 'gzip', 'content-length': String(body.length) }).end(body);
+    server.route('/hostile/gzip', gzipped(gzipSync(rss([oldItem(1)]))));
+    const ok = await fetchFeed(server.url('/hostile/gzip'), {}, { timeoutMs: 5_000, maxBytes: 1024 * 1024 });
+    expect(ok.kind === 'ok' && ok.body).toBe(rss([oldItem(1)]));
+    // 64 MB of zeros in about 64 KB on the wire.
+    const bomb = gzipSync(Buffer.alloc(64 * 1024 * 1024));
+    server.route('/hostile/bomb', gzipped(bomb));
+    await expect(fetchFeed(server.url('/hostile/bomb'), {}, { timeoutMs: 10_000, maxBytes: 1024 * 1024 })).rejects.toMatchObject({ code: 'FEED_TOO_LARGE' });
   });
 });

@@ -1,0 +1,55 @@
+--[[
+  Import of one row. New address -> created with the row's status; existing
+  -> name and topics updated; an imported "active" never revives an
+  unsubscribed, bounced or complained address.
+
+  As in signup.lua, the caller reads the address's id from KEYS[1] (or INCRs
+  the subscriber sequence for a new one) and the script re-checks it.
+
+  Input:
+    KEYS[1] sub:by-email hash (address -> subscriber id)
+    KEYS[2] the subscriber hash of ARGV[7]
+    KEYS[3] its consent log
+    KEYS[4] subs:all index
+    KEYS[5] subs:active index
+    KEYS[6] subs:topics hash
+
+    ARGV[1] normalized address
+    ARGV[2] name
+    ARGV[3] topics ('|'-joined)
+    ARGV[4] now (ISO 8601)
+    ARGV[5] status of a new subscriber: pending | active
+    ARGV[6] the consent event (JSON)
+    ARGV[7] subscriber id: the one read from KEYS[1], or a new one
+    ARGV[8] '1' when ARGV[7] is new (KEYS[1] had no entry), else '0'
+
+  Output:
+    {id, 'created' | 'updated' | 'skipped', statusAfter};
+    {'retry'} when KEYS[1] no longer says what the caller read.
+]]
+local known = redis.call('HGET', KEYS[1], ARGV[1])
+if ARGV[8] == '1' then
+  if known then return {'retry'} end
+elseif known ~= ARGV[7] then
+  return {'retry'}
+end
+local id = ARGV[7]
+if ARGV[8] == '1' then
+  redis.call('HSET', KEYS[1], ARGV[1], id)
+  redis.call('HSET', KEYS[2], 'id', id, 'email', ARGV[1], 'name', ARGV[2], 'status', ARGV[5], 'topics', ARGV[3], 'createdAt', ARGV[4], 'updatedAt', ARGV[4])
+  redis.call('ZADD', KEYS[4], tonumber(id), id)
+  if ARGV[5] == 'active' then
+    redis.call('HSET', KEYS[2], 'confirmedAt', ARGV[4])
+    redis.call('ZADD', KEYS[5], tonumber(id), id)
+    redis.call('HSET', KEYS[6], id, ARGV[3])
+  end
+  redis.call('RPUSH', KEYS[3], ARGV[6])
+  return {id, 'created', ARGV[5]}
+end
+local status = redis.call('HGET', KEYS[2], 'status')
+if status == 'unsubscribed' or status == 'bounced' or status == 'complained' then
+  return {id, 'skipped', status}
+end
+redis.call('HSET', KEYS[2], 'name', ARGV[2], 'topics', ARGV[3], 'updatedAt', ARGV[4])
+if status == 'active' then redis.call('HSET', KEYS[6], id, ARGV[3]) end
+return {id, 'updated', status}
