@@ -84,6 +84,7 @@ function build(raw: z.output<typeof envSchema>) {
       notify: raw.FEED_NOTIFY,
       timeoutMs: raw.FEED_TIMEOUT_MS,
       maxBytes: raw.FEED_MAX_BYTES,
+      maxNewItems: raw.FEED_MAX_NEW_ITEMS,
     },
     /** Things worth a loud warning at start (dev defaults in use). */
     warnings: [

@@ -6,7 +6,7 @@ import type { MailJob } from '../src/queue/queues.ts';
 import type { RedisClient } from '../src/redis/connection.ts';
 
 /**
- * Moves owed confirmations from the outbox stream (written by the signup
+ * Moves owed confirmations from the confirmation stream (written by the signup
  * script in the same step as the signup) onto the mail queue, up to 200 per
  * round trip. A consumer group makes it safe with any number of worker
  * processes; an entry is acknowledged only once its job is on the queue, and
@@ -21,10 +21,10 @@ export interface ConfirmationRelay {
 
 export function startConfirmationRelay(
   /** `redis`: a connection of the relay's own (it blocks on it), ended by close(). */
-  deps: { redis: RedisClient; outbox: string; queue: Queue<MailJob>; logger: Logger },
+  deps: { redis: RedisClient; stream: string; queue: Queue<MailJob>; logger: Logger },
   opts: { batch?: number; blockMs?: number; reclaimAfterMs?: number } = {},
 ): ConfirmationRelay {
-  const { redis, outbox, queue, logger } = deps;
+  const { redis, stream, queue, logger } = deps;
   const batch = opts.batch ?? 200;
   const blockMs = opts.blockMs ?? 1_000;
   const reclaimAfterMs = opts.reclaimAfterMs ?? 30_000;
@@ -42,12 +42,12 @@ export function startConfirmationRelay(
       })),
     );
     const ids = entries.map(([id]) => id);
-    await redis.multi().xack(outbox, GROUP, ...ids).xdel(outbox, ...ids).exec();
+    await redis.multi().xack(stream, GROUP, ...ids).xdel(stream, ...ids).exec();
   };
 
   // From the start of the stream: entries written before any relay existed are owed too.
   const createGroup = () =>
-    redis.xgroup('CREATE', outbox, GROUP, '0', 'MKSTREAM').catch((e: Error) => {
+    redis.xgroup('CREATE', stream, GROUP, '0', 'MKSTREAM').catch((e: Error) => {
       if (!/BUSYGROUP/.test(e.message)) throw e;
     });
 
@@ -61,10 +61,10 @@ export function startConfirmationRelay(
         }
         if (Date.now() - lastReclaim > reclaimAfterMs / 2) {
           lastReclaim = Date.now();
-          const [, stale] = (await redis.xautoclaim(outbox, GROUP, consumer, reclaimAfterMs, '0', 'COUNT', batch)) as [string, [string, string[]][]];
+          const [, stale] = (await redis.xautoclaim(stream, GROUP, consumer, reclaimAfterMs, '0', 'COUNT', batch)) as [string, [string, string[]][]];
           await relay(stale.filter((e) => e[1]));
         }
-        const res = (await redis.xreadgroup('GROUP', GROUP, consumer, 'COUNT', batch, 'BLOCK', blockMs, 'STREAMS', outbox, '>')) as
+        const res = (await redis.xreadgroup('GROUP', GROUP, consumer, 'COUNT', batch, 'BLOCK', blockMs, 'STREAMS', stream, '>')) as
           | [string, [string, string[]][]][]
           | null;
         if (res) await relay(res[0]![1]);

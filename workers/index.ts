@@ -106,7 +106,7 @@ export async function startWorkers(config: Config, logger: Logger, opts: WorkerO
     );
   }
   const heartbeat = startHeartbeat({ registry: createWorkerRegistry(storeConnection, keys), logger, transactional: mailer, bulk: bulkMailer });
-  const relay = startConfirmationRelay({ redis: relayConnection, outbox: keys.confirmOutbox, queue: queues.mail, logger });
+  const relay = startConfirmationRelay({ redis: relayConnection, stream: keys.confirmationStream, queue: queues.mail, logger });
   for (const w of workers) {
     w.on('failed', (job, err) => {
       metrics.jobs.inc({ queue: w.name, result: 'failed' });

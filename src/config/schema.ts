@@ -245,6 +245,9 @@ export const envSchema = z.object({
   FEED_MAX_BYTES: int(5 * 1024 * 1024, 1024, 100 * 1024 * 1024).register(envDocs, {
     description: 'Largest feed document accepted (1 KB–100 MB).',
   }),
+  FEED_MAX_NEW_ITEMS: int(5, 1, 100).register(envDocs, {
+    description: 'At most this many new feed items become briefs per poll (1–100); the rest wait for the next polls, and the editors are told.',
+  }),
 });
 
 export type EnvVariable = keyof typeof envSchema.shape;

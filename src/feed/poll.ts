@@ -107,8 +107,15 @@ async function pollLocked(
   const created: string[] = [];
   const dispatched: string[] = [];
   let invalid = 0;
+  let capped = false;
   // Feeds list newest first; take them oldest first so brief ids follow publication order.
   for (const item of [...feed.items].reverse()) {
+    // A feed that suddenly lists many new items (a migration, a hijack) does not become a blast of
+    // sends: the rest wait for later polls, and the validators are not saved so those polls see them.
+    if (created.length >= config.feed.maxNewItems) {
+      capped = true;
+      break;
+    }
     const result = await takeItem(deps, state, feedId, feed.title, item, log);
     if (result === 'invalid') invalid++;
     else if (result) {
@@ -116,7 +123,11 @@ async function pollLocked(
       if (result.dispatchId) dispatched.push(result.dispatchId);
     }
   }
-  await state.saveValidators(feedId, validators);
+  if (capped) {
+    log.warn({ code: 'FEED_NEW_ITEMS_CAPPED', created: created.length, max: config.feed.maxNewItems }, 'feed lists more new items than FEED_MAX_NEW_ITEMS: the rest wait for the next polls');
+  } else {
+    await state.saveValidators(feedId, validators);
+  }
   if (created.length || invalid) log.info({ created, dispatched, invalid }, 'feed polled');
   return { status: 'polled', created, dispatched, invalid };
 }
@@ -132,7 +143,20 @@ async function takeItem(
   const { config } = deps;
   const identities = identitiesOf(item);
   if (!(await state.claim(identities))) return null;
-  const validated = itemToBrief(item, { title: feedTitle }, config.topics);
+  let validated: ReturnType<typeof itemToBrief>;
+  try {
+    validated = itemToBrief(item, { title: feedTitle }, config.topics);
+  } catch (e) {
+    // An item whose HTML cannot be read (too deep, too large) fails the same way on every read:
+    // recorded once with its reason, never left claimed (which would hide it from every later poll).
+    if (!(e instanceof FeedError)) {
+      await state.release(identities).catch(() => undefined);
+      throw e;
+    }
+    await state.settle(identities, 'invalid');
+    log.warn({ code: e.code, item: item.id.slice(0, 300), reason: e.message }, 'feed item skipped: its HTML cannot be read');
+    return 'invalid';
+  }
   if (!validated.ok) {
     // Remembered as seen: a broken item is reported once, not on every poll.
     await state.settle(identities, 'invalid');

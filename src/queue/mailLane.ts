@@ -14,9 +14,9 @@ export interface TestSendRequest {
 
 /** Producer side of the transactional lane (confirmations, test sends). */
 export interface MailLane {
-  /** Owes this subscriber a confirmation: onto the outbox the relay drains (signups put themselves there). */
+  /** Owes this subscriber a confirmation: onto the confirmation stream the relay drains (signups put themselves there). */
   enqueueConfirmation(subscriberId: string): Promise<void>;
-  /** Confirmations not yet sent or given up on: still in the outbox, or waiting on the mail queue. */
+  /** Confirmations not yet sent or given up on: still in the confirmation stream, or waiting on the mail queue. */
   backlog(): Promise<number>;
   /** Test copies of a brief; the addresses are parked in Redis (a day), the job carries an id. */
   enqueueTestSend(briefId: string, to: string[]): Promise<string>;
@@ -27,11 +27,11 @@ export function createMailLane(queue: Queue<MailJob>, redis: RedisClient, keys: 
   return {
     async enqueueConfirmation(subscriberId) {
       // No MAXLEN: trimming would drop owed confirmations; the relay deletes what it has queued.
-      await redis.xadd(keys.confirmOutbox, '*', 'id', subscriberId);
+      await redis.xadd(keys.confirmationStream, '*', 'id', subscriberId);
     },
     async backlog() {
-      const [outbox, queued] = await Promise.all([redis.xlen(keys.confirmOutbox), queue.count()]);
-      return outbox + queued;
+      const [owed, queued] = await Promise.all([redis.xlen(keys.confirmationStream), queue.count()]);
+      return owed + queued;
     },
     async enqueueTestSend(briefId, to) {
       const requestId = randomUUID();

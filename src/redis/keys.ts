@@ -30,7 +30,7 @@ export function keyspace(prefix: string) {
     confirmToken: (hash: string) => k('confirm', hash),
     confirmSentGuard: (id: string) => k('confirm', 'sent', id),
     /** Stream of subscriber ids owed a confirmation; the relay moves them onto the mail queue. */
-    confirmOutbox: k('outbox', 'confirm'),
+    confirmationStream: k('outbox', 'confirm'),
     /** A fixed rate window's counter (signup-ip / signup-global). */
     rate: (name: string, bucket: string) => k('rate', name, bucket),
 

@@ -106,7 +106,7 @@ export function createSubscriberStore(redis: RedisClient, keys: Keyspace): Subsc
           runLua(
             redis,
             lua.signup,
-            [...windows.keys, keys.subscriberByEmail, keys.subscriber(id), keys.subscriberConsent(id), keys.allSubscribers, keys.confirmOutbox],
+            [...windows.keys, keys.subscriberByEmail, keys.subscriber(id), keys.subscriberConsent(id), keys.allSubscribers, keys.confirmationStream],
             [...windows.args, email, name, joinTopics(topics), event.at, JSON.stringify(event), id, isNew ? '1' : '0'],
           ) as Promise<string[]>,
       );

@@ -8,7 +8,7 @@ import { startConfirmationRelay, type ConfirmationRelay } from '../../workers/co
 import { REDIS_URL, until } from '../support/harness.ts';
 
 /**
- * The outbox between a signup and its confirmation job, on real Redis and a
+ * The confirmation stream between a signup and its confirmation job, on real Redis and a
  * real BullMQ queue of its own: entries become jobs, a crashed relay's entries
  * are taken over, and nothing is queued twice.
  */
@@ -32,7 +32,7 @@ afterAll(async () => {
 });
 
 const start = (opts: { reclaimAfterMs?: number } = {}) =>
-  (relay = startConfirmationRelay({ redis: new Redis(REDIS_URL, { maxRetriesPerRequest: null }), outbox, queue, logger: createLogger('silent') }, { blockMs: 100, ...opts }));
+  (relay = startConfirmationRelay({ redis: new Redis(REDIS_URL, { maxRetriesPerRequest: null }), stream: outbox, queue, logger: createLogger('silent') }, { blockMs: 100, ...opts }));
 
 const jobs = async () => (await queue.getJobs(['waiting'])).map((j) => ({ id: j.id, subscriberId: j.data.kind === 'confirm' ? j.data.subscriberId : '' }));
 

@@ -1,0 +1,56 @@
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { createHarness, type Harness } from '../support/harness.ts';
+import { pollFeed } from '../../src/feed/poll.ts';
+import { captureLogs, feedDeps, oldItem, rss, startFeedServer, type FeedServer } from './support.ts';
+
+/** Issue 14, finding 16: items that break the parser, and a feed that suddenly lists many new items. */
+let server: FeedServer;
+beforeAll(async () => {
+  server = await startFeedServer();
+});
+afterAll(async () => {
+  await server.close();
+});
+
+describe('feed item limits', () => {
+  let h: Harness;
+  afterEach(async () => {
+    await h?.close();
+  });
+
+  it('an item nested too deep is recorded as invalid with its code, not left claimed, and the next item still becomes a brief', async () => {
+    h = await createHarness();
+    const url = server.url('/deep/feed');
+    server.serve('/deep/feed', rss([oldItem(1)]), { etag: '"v1"' });
+    await pollFeed(feedDeps(h), url);
+    const deep = { ...oldItem(2), html: `<p>Intro.</p>${'<div>'.repeat(5_000)}x${'</div>'.repeat(5_000)}` };
+    server.serve('/deep/feed', rss([oldItem(3), deep, oldItem(1)]), { etag: '"v2"' });
+    const logs = captureLogs();
+    const outcome = await pollFeed(feedDeps(h, logs.logger), url);
+    expect(outcome).toMatchObject({ status: 'polled', invalid: 1 });
+    expect(outcome.status === 'polled' ? outcome.created : []).toHaveLength(1);
+    expect(logs.lines.some((l) => l.code === 'FEED_ITEM_TOO_DEEP')).toBe(true);
+    // Remembered: a later poll neither retries it as new nor throws.
+    server.serve('/deep/feed', rss([oldItem(3), deep, oldItem(1)]), { etag: '"v3"' });
+    expect(await pollFeed(feedDeps(h), url)).toMatchObject({ status: 'polled', created: [], invalid: 0 });
+  });
+
+  it('takes at most FEED_MAX_NEW_ITEMS new items per poll; the rest become briefs on the next polls', async () => {
+    h = await createHarness({ env: { FEED_MAX_NEW_ITEMS: '2' } });
+    const url = server.url('/many/feed');
+    server.serve('/many/feed', rss([oldItem(1)]), { etag: '"v1"' });
+    await pollFeed(feedDeps(h), url);
+    const fresh = [oldItem(7), oldItem(6), oldItem(5), oldItem(4), oldItem(3)];
+    server.serve('/many/feed', rss([...fresh, oldItem(1)]), { etag: '"v2"' });
+    const logs = captureLogs();
+    const first = await pollFeed(feedDeps(h, logs.logger), url);
+    expect(first.status === 'polled' ? first.created : []).toHaveLength(2);
+    expect(logs.lines.some((l) => l.code === 'FEED_NEW_ITEMS_CAPPED')).toBe(true);
+    const second = await pollFeed(feedDeps(h), url);
+    expect(second.status === 'polled' ? second.created : []).toHaveLength(2);
+    const third = await pollFeed(feedDeps(h), url);
+    expect(third.status === 'polled' ? third.created : []).toHaveLength(1);
+    const titles = (await h.services.briefs.list({ limit: 10 })).map((b) => b.brief.title).sort();
+    expect(titles).toEqual(['Older brief 3', 'Older brief 4', 'Older brief 5', 'Older brief 6', 'Older brief 7']);
+  });
+});
