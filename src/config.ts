@@ -67,6 +67,7 @@ function build(raw: z.output<typeof envSchema>) {
       throttleMs: raw.THROTTLE_MS,
       /** A batch throttled for longer than this starts using attempts, so no dispatch waits forever. */
       throttleMaxMs: raw.THROTTLE_MAX_MS,
+      ledgerRetentionDays: raw.LEDGER_RETENTION_DAYS,
       /** The bounce-spike breaker: pause when more than this share of the last 200 outcomes bounced (or 50 in a row). */
       bouncePauseRate: raw.BOUNCE_PAUSE_RATE,
       /** BullMQ lock; a killed worker's job runs again after about this long (stalled check). */

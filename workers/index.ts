@@ -23,6 +23,7 @@ import { startConfirmationRelay } from './confirmationRelay.ts';
 import { scheduleFeedPolls } from '../src/feed/schedule.ts';
 import { createWorkerRegistry } from '../src/ops/workerRegistry.ts';
 import { startHeartbeat } from './heartbeat.ts';
+import { startMaintenance } from './maintenance.ts';
 
 export interface RunningWorkers {
   workers: Worker[];
@@ -106,6 +107,7 @@ export async function startWorkers(config: Config, logger: Logger, opts: WorkerO
     );
   }
   const heartbeat = startHeartbeat({ registry: createWorkerRegistry(storeConnection, keys), logger, transactional: mailer, bulk: bulkMailer });
+  const maintenance = startMaintenance({ config, logger, redis: storeConnection, keys, subscribers });
   const relay = startConfirmationRelay({ redis: relayConnection, stream: keys.confirmationStream, queue: queues.mail, logger });
   for (const w of workers) {
     w.on('failed', (job, err) => {
@@ -124,6 +126,7 @@ export async function startWorkers(config: Config, logger: Logger, opts: WorkerO
     mailer,
     async close() {
       state.stopping = true;
+      maintenance.stop();
       await relay.close();
       const finished = Promise.all(workers.map((w) => w.close()));
       const wait = (ms: number) => new Promise<void>((r) => setTimeout(r, ms).unref());

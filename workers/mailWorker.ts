@@ -15,7 +15,7 @@ export function startMailWorker(deps: MailWorkerDeps, connection: RedisClient, q
     queueName,
     async (job) => {
       try {
-        if (job.data.kind === 'confirm') return await sendConfirmation(deps, job.data.subscriberId, job.attemptsMade === 0);
+        if (job.data.kind === 'confirm') return await sendConfirmation(deps, job.data.subscriberId, { id: job.id ?? `confirm-${job.data.subscriberId}`, firstAttempt: job.attemptsMade === 0 });
         if (job.data.kind === 'feed-notice') return await sendFeedNotice(deps, job.data.briefId);
         return await sendTestCopies(deps, job.data.requestId);
       } catch (e) {

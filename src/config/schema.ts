@@ -203,6 +203,11 @@ export const envSchema = z.object({
       '…until a batch has been throttled this long (30 minutes; at least 10 ms): from then on a "slow down" reply ' +
       'counts as a transient failure, which uses attempts, so no dispatch stays `sending` forever.',
   }),
+  LEDGER_RETENTION_DAYS: int(90, 1, 3650).register(envDocs, {
+    description:
+      'Days a finished dispatch keeps its per-recipient detail (delivery ledger, prebuilt message, bounce sets; 1–3650); ' +
+      'after that only its counters remain, and retry-failed or restore-bounced have nothing left to act on.',
+  }),
   BOUNCE_PAUSE_RATE: z.coerce
     .number()
     .gt(0)

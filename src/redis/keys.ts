@@ -23,6 +23,8 @@ export function keyspace(prefix: string) {
     activeSubscribers: k('subs', 'active'),
     /** Every subscriber, scored by id, for the editor's list and export. */
     allSubscribers: k('subs', 'all'),
+    /** Pending (unconfirmed) subscribers scored by when they signed up (ms): unconfirmed signups expire from here. */
+    pendingSubscribers: k('subs', 'pending'),
     /** id -> topics ("|"-joined) for active subscribers, read in pages by the planner. */
     activeTopics: k('subs', 'topics'),
 

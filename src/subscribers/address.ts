@@ -47,3 +47,13 @@ export function maskAddress(address: string): string {
   if (at < 1) return '***';
   return `${address[0]}***${address.slice(at)}`;
 }
+
+/**
+ * An address's identity: who it is, for the subscriber index and every limit.
+ * Mailbox providers treat local parts case-insensitively, so Bomb@, BOMB@ and
+ * bomb@ are one reader (one confirmation per window, not three); the spelling
+ * the reader typed is kept for display and as the envelope recipient.
+ */
+export function addressIdentity(normalized: string): string {
+  return normalized.toLowerCase();
+}

@@ -18,14 +18,14 @@ export interface ConfirmationDeps extends TransactionalMailDeps {
 
 /**
  * A confirmation email, decided here rather than in the request so the API
- * answers the same for every address: only pending subscribers get one, at
- * most one per address per window. The token is minted at send time, so it
- * never sits in a job payload.
+ * answers the same for every address: only pending subscribers (and readers
+ * who left and asked to rejoin) get one, at most one per address per window.
+ * The token is minted at send time, so it never sits in a job payload.
  */
-export async function sendConfirmation(deps: ConfirmationDeps, subscriberId: string, firstAttempt: boolean): Promise<string> {
+export async function sendConfirmation(deps: ConfirmationDeps, subscriberId: string, job: { id: string; firstAttempt: boolean }): Promise<string> {
   const sub = await deps.subscribers.get(subscriberId);
-  if (!sub || sub.status !== 'pending') return 'not-pending';
-  if (firstAttempt && !(await deps.signupLimits.claimConfirmationSlot(subscriberId))) return 'recently-sent';
+  if (!sub || !(sub.status === 'pending' || (sub.rejoinRequestedAt && sub.status !== 'active'))) return 'not-pending';
+  if (job.firstAttempt && !(await deps.signupLimits.claimConfirmationSlot(subscriberId, job.id))) return 'recently-sent';
   const token = await deps.confirmTokens.issue(subscriberId);
   const confirmation = await deps.confirmation();
   const { html, text } = confirmation.render(`${deps.config.http.publicUrl}/confirm/${token}`);

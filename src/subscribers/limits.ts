@@ -1,5 +1,8 @@
 import type { RedisClient } from '../redis/connection.ts';
 import type { Keyspace } from '../redis/keys.ts';
+import { loadLua, runLua } from '../redis/lua.ts';
+
+const CLAIM_SLOT = loadLua(new URL('./lua/claimConfirmationSlot.lua', import.meta.url));
 
 /**
  * The windows one request counts against, counted by the signup script itself
@@ -25,8 +28,8 @@ export function limitRefusal(which: number, ttl: number): LimitRefusal {
 export interface SignupLimits {
   /** The per-IP and global windows a signup from this address counts against. */
   windows(ip: string): SignupWindows;
-  /** True once per address per window: at most one confirmation email each window. */
-  claimConfirmationSlot(subscriberId: string): Promise<boolean>;
+  /** True once per address per window (and again for the same job's re-run): at most one confirmation email each window. */
+  claimConfirmationSlot(subscriberId: string, jobId: string): Promise<boolean>;
 }
 
 /** Limits live in Redis so they hold across any number of API processes. */
@@ -39,9 +42,8 @@ export function createSignupLimits(
     windows(ip) {
       return { keys: [keys.rate('signup-ip', ip), keys.rate('signup-global', 'all')], args: [3600, opts.perIpPerHour, 60, opts.globalPerMinute] };
     },
-    async claimConfirmationSlot(subscriberId) {
-      const ok = await redis.set(keys.confirmSentGuard(subscriberId), '1', 'EX', opts.confirmWindowSec, 'NX');
-      return ok === 'OK';
+    async claimConfirmationSlot(subscriberId, jobId) {
+      return (await runLua(redis, CLAIM_SLOT, [keys.confirmSentGuard(subscriberId)], [jobId, opts.confirmWindowSec])) === 1;
     },
   };
 }

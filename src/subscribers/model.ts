@@ -11,6 +11,8 @@ export interface Subscriber {
   createdAt: string;
   updatedAt: string;
   confirmedAt?: string;
+  /** An unsubscribed, bounced or complained reader signed up again: their click on the confirmation link re-activates them. */
+  rejoinRequestedAt?: string;
 }
 
 /** One entry of the append-only consent log (the GDPR evidence). */

@@ -1,6 +1,7 @@
 import type { RedisClient } from '../redis/connection.ts';
 import { loadLua, runLua } from '../redis/lua.ts';
 import type { Keyspace } from '../redis/keys.ts';
+import { addressIdentity } from './address.ts';
 import { type ConsentEvent, type Subscriber, type SubscriberStatus, joinTopics, splitTopics } from './model.ts';
 import { limitRefusal, type LimitRefusal, type SignupWindows } from './limits.ts';
 
@@ -34,6 +35,8 @@ export interface SubscriberStore {
   restoreBounced(ids: readonly string[], event: Extract<ConsentEvent, { type: 'restore' }>): Promise<number>;
   importRow(row: { email: string; name: string; topics: string[]; status: 'pending' | 'active'; event: ConsentEvent }): Promise<ImportOutcome>;
   erase(id: string): Promise<boolean>;
+  /** Removes the subscribers who signed up before that time and never confirmed; returns how many. */
+  expirePending(signedUpBefore: Date): Promise<number>;
   get(id: string): Promise<Subscriber | null>;
   getMany(ids: readonly string[]): Promise<(Subscriber | null)[]>;
   findByEmail(email: string): Promise<Subscriber | null>;
@@ -54,6 +57,8 @@ const lua = {
 
 /** Optimistic signup/import: past this many lost races in a row something is wrong, not busy. */
 const WRITE_ATTEMPTS = 50;
+/** A consent log keeps its first entry (the original consent) and the latest ones, this many in all. */
+export const CONSENT_LOG_MAX = 100;
 
 function toSubscriber(h: Record<string, string>): Subscriber | null {
   if (!h.id) return null;
@@ -66,12 +71,13 @@ function toSubscriber(h: Record<string, string>): Subscriber | null {
     createdAt: h.createdAt ?? '',
     updatedAt: h.updatedAt ?? '',
     ...(h.confirmedAt ? { confirmedAt: h.confirmedAt } : {}),
+    ...(h.rejoinAt ? { rejoinRequestedAt: h.rejoinAt } : {}),
   };
 }
 
 export function createSubscriberStore(redis: RedisClient, keys: Keyspace): SubscriberStore {
   /** The keys a change of status or topics touches: the record and the audience indexes. */
-  const statusKeys = (id: string) => [keys.subscriber(id), keys.activeSubscribers, keys.activeTopics, keys.subscriberConsent(id)];
+  const statusKeys = (id: string) => [keys.subscriber(id), keys.activeSubscribers, keys.activeTopics, keys.subscriberConsent(id), keys.pendingSubscribers];
 
   /**
    * Scripts that may add a subscriber name its keys up front: the address's id
@@ -80,12 +86,22 @@ export function createSubscriberStore(redis: RedisClient, keys: Keyspace): Subsc
    */
   const withSubscriberId = async (email: string, run: (id: string, isNew: boolean) => Promise<string[]>): Promise<string[]> => {
     for (let i = 0; i < WRITE_ATTEMPTS; i++) {
-      const known = await redis.hget(keys.subscriberByEmail, email);
+      const known = await redis.hget(keys.subscriberByEmail, addressIdentity(email));
       const r = await run(known ?? String(await redis.incr(keys.subscriberSeq)), !known);
       if (r[0] !== 'retry') return r;
     }
     throw new Error(`write for one address lost ${WRITE_ATTEMPTS} races in a row`);
   };
+
+  const eraseKeys = (id: string) => [
+    keys.subscriber(id),
+    keys.subscriberConsent(id),
+    keys.subscriberByEmail,
+    keys.allSubscribers,
+    keys.activeSubscribers,
+    keys.activeTopics,
+    keys.pendingSubscribers,
+  ];
 
   const getMany = async (ids: readonly string[]) => {
     if (!ids.length) return [];
@@ -106,8 +122,8 @@ export function createSubscriberStore(redis: RedisClient, keys: Keyspace): Subsc
           runLua(
             redis,
             lua.signup,
-            [...windows.keys, keys.subscriberByEmail, keys.subscriber(id), keys.subscriberConsent(id), keys.allSubscribers, keys.confirmationStream],
-            [...windows.args, email, name, joinTopics(topics), event.at, JSON.stringify(event), id, isNew ? '1' : '0'],
+            [...windows.keys, keys.subscriberByEmail, keys.subscriber(id), keys.subscriberConsent(id), keys.allSubscribers, keys.confirmationStream, keys.pendingSubscribers],
+            [...windows.args, email, name, joinTopics(topics), event.at, JSON.stringify(event), id, isNew ? '1' : '0', addressIdentity(email), Date.parse(event.at) || Date.now(), CONSENT_LOG_MAX],
           ) as Promise<string[]>,
       );
       if (r[0] === 'limited') return { limited: true, ...limitRefusal(Number(r[1]), Number(r[2])) };
@@ -116,11 +132,11 @@ export function createSubscriberStore(redis: RedisClient, keys: Keyspace): Subsc
     },
     async confirm(id, ip, at) {
       const now = at.toISOString();
-      const r = await runLua(redis, lua.confirm, statusKeys(id), [id, now, JSON.stringify({ type: 'confirm', at: now, ip })]);
+      const r = await runLua(redis, lua.confirm, statusKeys(id), [id, now, JSON.stringify({ type: 'confirm', at: now, ip }), CONSENT_LOG_MAX]);
       return (r as SubscriberStatus) || null;
     },
     async leave(id, status, event) {
-      const r = await runLua(redis, lua.leave, statusKeys(id), [id, status, event.at, JSON.stringify(event)]);
+      const r = await runLua(redis, lua.leave, statusKeys(id), [id, status, event.at, JSON.stringify(event), CONSENT_LOG_MAX]);
       return (r as SubscriberStatus) || null;
     },
     async setTopics(id, topics) {
@@ -140,22 +156,31 @@ export function createSubscriberStore(redis: RedisClient, keys: Keyspace): Subsc
           runLua(
             redis,
             lua.importRow,
-            [keys.subscriberByEmail, keys.subscriber(id), keys.subscriberConsent(id), keys.allSubscribers, keys.activeSubscribers, keys.activeTopics],
-            [email, name, joinTopics(topics), now, status, JSON.stringify(event), id, isNew ? '1' : '0'],
+            [keys.subscriberByEmail, keys.subscriber(id), keys.subscriberConsent(id), keys.allSubscribers, keys.activeSubscribers, keys.activeTopics, keys.pendingSubscribers],
+            [email, name, joinTopics(topics), now, status, JSON.stringify(event), id, isNew ? '1' : '0', addressIdentity(email), Date.now()],
           ) as Promise<string[]>,
       );
       return { id: id!, result: result as ImportOutcome['result'], status: after as SubscriberStatus };
     },
     async erase(id) {
-      const r = await runLua(redis, lua.erase, [keys.subscriber(id), keys.subscriberConsent(id), keys.subscriberByEmail, keys.allSubscribers, keys.activeSubscribers, keys.activeTopics], [id]);
-      return r === 1;
+      return (await runLua(redis, lua.erase, eraseKeys(id), [id, '0'])) === 1;
+    },
+    async expirePending(signedUpBefore) {
+      let removed = 0;
+      for (;;) {
+        const ids = await redis.zrangebyscore(keys.pendingSubscribers, '-inf', `(${signedUpBefore.getTime()}`, 'LIMIT', 0, 200);
+        if (!ids.length) return removed;
+        // The script checks the status again: a reader who confirmed meanwhile stays (and leaves the index).
+        for (const id of ids) removed += Number(await runLua(redis, lua.erase, eraseKeys(id), [id, '1']));
+      }
     },
     async get(id) {
       return (await getMany([id]))[0] ?? null;
     },
     getMany,
     async findByEmail(email) {
-      const id = await redis.hget(keys.subscriberByEmail, email);
+      // Readers stored before identities were case-folded are indexed by their spelling.
+      const id = (await redis.hget(keys.subscriberByEmail, addressIdentity(email))) ?? (await redis.hget(keys.subscriberByEmail, email));
       return id ? (await getMany([id]))[0] ?? null : null;
     },
     async consentLog(id) {

@@ -1,11 +1,12 @@
 import { createHash, createHmac, createSecretKey, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { RedisClient } from '../redis/connection.ts';
 import type { Keyspace } from '../redis/keys.ts';
-import { loadLua, runLua } from '../redis/lua.ts';
 
 /**
  * Two kinds of token:
- * - confirmation: 32 random bytes, only their SHA-256 stored, single use, expiring;
+ * - confirmation: 32 random bytes, only their SHA-256 stored, expiring; it keeps
+ *   working until it expires (a scanner's visit must not use it up, and a
+ *   reader who opens it twice is told they are confirmed);
  * - link (unsubscribe, preferences): `<id>.<HMAC>`, no address, never expires
  *   (providers expect unsubscribe links to keep working), short enough that the
  *   List-Unsubscribe header never folds.
@@ -16,12 +17,10 @@ const LINK_TOKEN = /^([1-9][0-9]{0,14})\.([A-Za-z0-9_-]{22})$/;
 
 const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
 
-const CONSUME = loadLua(new URL('./lua/consumeToken.lua', import.meta.url));
-
 export interface ConfirmTokens {
   issue(subscriberId: string): Promise<string>;
-  /** The subscriber id the token was issued for, or null if unknown, expired or used. */
-  consume(token: string): Promise<string | null>;
+  /** The subscriber id the token was issued for, or null if unknown or expired. */
+  resolve(token: string): Promise<string | null>;
 }
 
 export function createConfirmTokens(redis: RedisClient, keys: Keyspace, ttlSec: number): ConfirmTokens {
@@ -31,11 +30,11 @@ export function createConfirmTokens(redis: RedisClient, keys: Keyspace, ttlSec: 
       await redis.set(keys.confirmToken(sha256(token)), subscriberId, 'EX', ttlSec);
       return token;
     },
-    async consume(token) {
+    async resolve(token) {
       if (typeof token !== 'string' || !CONFIRM_TOKEN.test(token)) return null;
-      const key = keys.confirmToken(sha256(token));
-      const id = (await runLua(redis, CONSUME, [key])) as string | null;
-      return id || null;
+      const v = await redis.get(keys.confirmToken(sha256(token)));
+      // Tokens used before links stayed valid carry a 'used:' mark: the subscriber is the same.
+      return v ? v.replace(/^used:/, '') : null;
     },
   };
 }

@@ -54,7 +54,7 @@ describe('on a 3-master Redis Cluster, API and two workers as processes', () => 
     await smtp.waitFor(() => addresses.every((a) => smtp.to(a).length === 1), 60_000);
     for (const a of addresses) {
       const link = /https:\/\/news\.example\.org(\/confirm\/[A-Za-z0-9_-]+)/.exec(smtp.to(a)[0]!.parsed.text ?? '')![1]!;
-      expect((await fetch(`${base}${link}`)).status, a).toBe(200);
+      expect((await fetch(`${base}${link}`, { method: 'POST' })).status, a).toBe(200);
     }
     const brief = await api('/api/briefs', { method: 'POST', body: JSON.stringify({ ...seedBrief(), title: 'Clustered' }) });
     expect(brief.status).toBe(201);

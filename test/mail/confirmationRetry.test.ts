@@ -69,7 +69,7 @@ describe('confirmation email failures', () => {
     const text = h.smtp.to(TEMPORARY)[0]!.parsed.text ?? '';
     const link = /https:\/\/news\.example\.org(\/confirm\/[A-Za-z0-9_-]{43})/.exec(text)?.[1];
     expect(link).toBeDefined();
-    const confirmed = await h.app.inject({ method: 'GET', url: link! });
+    const confirmed = await h.app.inject({ method: 'POST', url: link! });
     expect(confirmed.statusCode).toBe(200);
     expect((await h.services.subscribers.findByEmail(TEMPORARY))?.status).toBe('active');
   });

@@ -81,7 +81,7 @@ describe('signup with the outbox', () => {
     expect(parsed.html).toContain(link);
     expect(h.smtp.received).toHaveLength(0);
 
-    const confirmed = await h.app.inject({ method: 'GET', url: link! });
+    const confirmed = await h.app.inject({ method: 'POST', url: link! });
     expect(confirmed.statusCode).toBe(200);
     expect((await h.services.subscribers.findByEmail('outbox-reader@example.org'))?.status).toBe('active');
   });

@@ -101,12 +101,12 @@ describe('Lua scripts, watched at run time', () => {
     const { subscribers, dispatches } = h.services;
     const ev = { type: 'confirm' as const, at: new Date().toISOString(), ip: '127.0.0.1' };
 
-    // A subscriber signs up and confirms (signup, consumeToken, confirm).
+    // A subscriber signs up and confirms (signup, claimConfirmationSlot, confirm).
     const res = await h.app.inject({ method: 'POST', url: '/subscribe', payload: { email: 'watched@example.org', topics: ['Russia'] } });
     expect(res.statusCode).toBe(202);
     await h.smtp.waitFor(() => h.smtp.to('watched@example.org').length === 1);
     const link = /https:\/\/news\.example\.org(\/confirm\/[A-Za-z0-9_-]{43})/.exec(h.smtp.to('watched@example.org')[0]!.parsed.text ?? '')![1]!;
-    expect((await h.app.inject({ method: 'GET', url: link })).statusCode).toBe(200);
+    expect((await h.app.inject({ method: 'POST', url: link })).statusCode).toBe(200);
 
     // An audience, a brief, a dispatch to the end, and a forced second one (importRow, reserveSlug, create, the ledger scripts).
     const ids = await addSubscribers(h, 6);

@@ -51,7 +51,7 @@ describe('secrets never in logs', () => {
     await smtp.waitFor(() => smtp.to(ADDRESS).length === 1);
     const confirmPath = /https:\/\/news\.example\.org(\/confirm\/([A-Za-z0-9_-]+))/.exec(smtp.to(ADDRESS)[0]!.parsed.text ?? '')!;
     const confirmToken = confirmPath[2]!;
-    expect((await app.inject({ method: 'GET', url: confirmPath[1]! })).statusCode).toBe(200);
+    expect((await app.inject({ method: 'POST', url: confirmPath[1]! })).statusCode).toBe(200);
     const sub = await services.subscribers.findByEmail(ADDRESS);
     const linkToken = services.linkTokens.sign(sub!.id);
     expect((await app.inject({ method: 'GET', url: `/preferences/${linkToken}` })).statusCode).toBe(200);

@@ -6,8 +6,8 @@ import { html, page, type Html } from '../html.ts';
 
 /**
  * Confirm, unsubscribe and preferences: the pages behind the links in our
- * emails. A GET never changes subscription state except the contract's
- * confirm link; unsubscribing needs a POST (scanners follow links).
+ * emails. A GET never changes subscription state: confirming and
+ * unsubscribing each need a POST (scanners follow links).
  */
 const subscriptionRoutes: FastifyPluginAsync<{ services: ApiServices }> = async (app, { services: s }) => {
   const listName = s.config.mail.listName;
@@ -15,15 +15,30 @@ const subscriptionRoutes: FastifyPluginAsync<{ services: ApiServices }> = async 
     reply.code(code).type('text/html; charset=utf-8').send(page({ title, body, listName }));
   // Every bad token gets this same page: no hint which part was wrong.
   const invalidLink = (reply: FastifyReply) =>
-    show(reply, 400, 'Link not valid', html`<h1>This link is not valid</h1><p>It may have expired or been used already. You can <a href="/subscribe">sign up again</a>.</p>`);
+    show(reply, 400, 'Link not valid', html`<h1>This link is not valid</h1><p>It may have expired. You can <a href="/subscribe">sign up again</a>.</p>`);
 
+  const subscribedPage = (reply: FastifyReply, id: string, title: string, heading: string) =>
+    show(reply, 200, title, html`<h1>${heading}</h1><p>${listName} alerts will arrive as new briefs are published.</p><p><a href="/preferences/${s.linkTokens.sign(id)}">Choose your topics</a></p>`);
+
+  // A GET only shows the button: mail scanners open every link, and must not confirm for the reader.
   app.get<{ Params: { token: string } }>('/confirm/:token', async (req, reply) => {
-    const id = await s.confirmTokens.consume(req.params.token);
-    const status = id ? await s.subscribers.confirm(id, req.ip, new Date()) : null;
-    if (status !== 'active') return invalidLink(reply);
-    s.metrics.signups.inc({ outcome: 'confirmed' });
-    const prefs = `/preferences/${s.linkTokens.sign(id!)}`;
-    return show(reply, 200, 'Subscribed', html`<h1>You are subscribed</h1><p>${listName} alerts will arrive as new briefs are published.</p><p><a href="${prefs}">Choose your topics</a></p>`);
+    const id = await s.confirmTokens.resolve(req.params.token);
+    const sub = id ? await s.subscribers.get(id) : null;
+    if (!sub) return invalidLink(reply);
+    if (sub.status === 'active' && !sub.rejoinRequestedAt) return subscribedPage(reply, sub.id, 'Confirmed', 'You are confirmed');
+    if (sub.status !== 'pending' && !sub.rejoinRequestedAt) return invalidLink(reply);
+    return show(reply, 200, 'Confirm', html`<h1>Confirm your ${listName} alerts</h1>
+<p>Send alerts to <strong>${maskAddress(sub.email)}</strong>?</p>
+<form method="post" action="/confirm/${req.params.token}"><button type="submit">Yes, send me alerts</button></form>`);
+  });
+
+  app.post<{ Params: { token: string } }>('/confirm/:token', async (req, reply) => {
+    const id = await s.confirmTokens.resolve(req.params.token);
+    const before = id ? await s.subscribers.get(id) : null;
+    const status = before ? await s.subscribers.confirm(before.id, req.ip, new Date()) : null;
+    if (status !== 'active' || !before) return invalidLink(reply);
+    if (before.status !== 'active') s.metrics.signups.inc({ outcome: 'confirmed' });
+    return subscribedPage(reply, before.id, 'Subscribed', 'You are subscribed');
   });
 
   app.get<{ Params: { token: string } }>('/unsubscribe/:token', async (req, reply) => {

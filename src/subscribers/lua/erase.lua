@@ -8,17 +8,25 @@
     KEYS[4] subs:all index
     KEYS[5] subs:active index
     KEYS[6] subs:topics hash
+    KEYS[7] subs:pending index
 
     ARGV[1] subscriber id
+    ARGV[2] '1': erase only if still pending (the expiry of unconfirmed signups), else '0'
 
   Output:
-    1, or 0 when there is no such subscriber.
+    1, or 0 when there is no such subscriber (or, with ARGV[2] = '1', it is no longer pending).
 ]]
 local email = redis.call('HGET', KEYS[1], 'email')
 if not email then return 0 end
-redis.call('HDEL', KEYS[3], email)
+if ARGV[2] == '1' and redis.call('HGET', KEYS[1], 'status') ~= 'pending' then
+  redis.call('ZREM', KEYS[7], ARGV[1])
+  return 0
+end
+-- Readers stored before identities were case-folded are indexed by their spelling.
+redis.call('HDEL', KEYS[3], redis.call('HGET', KEYS[1], 'identity') or email)
 redis.call('ZREM', KEYS[4], ARGV[1])
 redis.call('ZREM', KEYS[5], ARGV[1])
 redis.call('HDEL', KEYS[6], ARGV[1])
+redis.call('ZREM', KEYS[7], ARGV[1])
 redis.call('DEL', KEYS[1], KEYS[2])
 return 1

@@ -13,6 +13,7 @@
     KEYS[4] subs:all index
     KEYS[5] subs:active index
     KEYS[6] subs:topics hash
+    KEYS[7] subs:pending index
 
     ARGV[1] normalized address
     ARGV[2] name
@@ -22,12 +23,14 @@
     ARGV[6] the consent event (JSON)
     ARGV[7] subscriber id: the one read from KEYS[1], or a new one
     ARGV[8] '1' when ARGV[7] is new (KEYS[1] had no entry), else '0'
+    ARGV[9] the address's identity (case-folded), the field in KEYS[1]
+    ARGV[10] now (ms since the epoch)
 
   Output:
     {id, 'created' | 'updated' | 'skipped', statusAfter};
     {'retry'} when KEYS[1] no longer says what the caller read.
 ]]
-local known = redis.call('HGET', KEYS[1], ARGV[1])
+local known = redis.call('HGET', KEYS[1], ARGV[9])
 if ARGV[8] == '1' then
   if known then return {'retry'} end
 elseif known ~= ARGV[7] then
@@ -35,13 +38,15 @@ elseif known ~= ARGV[7] then
 end
 local id = ARGV[7]
 if ARGV[8] == '1' then
-  redis.call('HSET', KEYS[1], ARGV[1], id)
-  redis.call('HSET', KEYS[2], 'id', id, 'email', ARGV[1], 'name', ARGV[2], 'status', ARGV[5], 'topics', ARGV[3], 'createdAt', ARGV[4], 'updatedAt', ARGV[4])
+  redis.call('HSET', KEYS[1], ARGV[9], id)
+  redis.call('HSET', KEYS[2], 'id', id, 'email', ARGV[1], 'identity', ARGV[9], 'name', ARGV[2], 'status', ARGV[5], 'topics', ARGV[3], 'createdAt', ARGV[4], 'updatedAt', ARGV[4])
   redis.call('ZADD', KEYS[4], tonumber(id), id)
   if ARGV[5] == 'active' then
     redis.call('HSET', KEYS[2], 'confirmedAt', ARGV[4])
     redis.call('ZADD', KEYS[5], tonumber(id), id)
     redis.call('HSET', KEYS[6], id, ARGV[3])
+  else
+    redis.call('ZADD', KEYS[7], tonumber(ARGV[10]), id)
   end
   redis.call('RPUSH', KEYS[3], ARGV[6])
   return {id, 'created', ARGV[5]}

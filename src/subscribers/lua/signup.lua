@@ -1,9 +1,16 @@
 --[[
   A signup. Counts the rate-limit windows first and changes nothing when one
   is used up. Otherwise records the signup and, in the same step, puts the
-  subscriber's id on the confirmation outbox (a stream the relay moves onto
-  the mail queue), so a crash can never leave a signup without its
-  confirmation.
+  subscriber's id on the confirmation stream (the relay moves it onto the
+  mail queue), so a crash can never leave a signup without its confirmation.
+
+  A signup never changes an unsubscribed, bounced or complained reader's
+  status, name or topics. An unsubscribed or bounced reader's request is kept
+  as a rejoin request, which only their click on the confirmation link
+  applies; a reader who complained gets no mail from a web form at all (one
+  more message to them risks one more complaint).
+  The address's identity (the by-email field) is its case-folded form, so
+  Bomb@, BOMB@ and bomb@ are one reader; the spelling typed is kept for mail.
 
   The caller reads the address's id from KEYS[3] or, for a new address, INCRs
   the subscriber sequence for one, and passes that subscriber's keys. The
@@ -18,7 +25,8 @@
     KEYS[4] the subscriber hash of ARGV[10]
     KEYS[5] its consent log
     KEYS[6] subs:all index
-    KEYS[7] the confirmation outbox stream
+    KEYS[7] the confirmation stream
+    KEYS[8] subs:pending index (pending subscribers by when they signed up, for expiry)
 
     ARGV[1] per-IP window (s)
     ARGV[2] per-IP limit
@@ -31,6 +39,9 @@
     ARGV[9] the consent event (JSON)
     ARGV[10] subscriber id: the one read from KEYS[3], or a new one
     ARGV[11] '1' when ARGV[10] is new (KEYS[3] had no entry), else '0'
+    ARGV[12] the address's identity (case-folded), the field in KEYS[3]
+    ARGV[13] now (ms since the epoch)
+    ARGV[14] the most consent log entries kept
 
   Output:
     {id, statusBefore ('new' for a new address), statusAfter};
@@ -38,7 +49,8 @@
     {'retry'} when KEYS[3] no longer says what the caller read.
 ]]
 -- @include includes/checkWindows.lua
-local known = redis.call('HGET', KEYS[3], ARGV[5])
+-- @include includes/appendConsent.lua
+local known = redis.call('HGET', KEYS[3], ARGV[12])
 if ARGV[11] == '1' then
   if known then return {'retry'} end
 elseif known ~= ARGV[10] then
@@ -49,16 +61,19 @@ if limited then return {'limited', limited[1], limited[2]} end
 local id = ARGV[10]
 local before = 'new'
 if ARGV[11] == '1' then
-  redis.call('HSET', KEYS[3], ARGV[5], id)
-  redis.call('HSET', KEYS[4], 'id', id, 'email', ARGV[5], 'name', ARGV[6], 'status', 'pending', 'topics', ARGV[7], 'createdAt', ARGV[8], 'updatedAt', ARGV[8])
+  redis.call('HSET', KEYS[3], ARGV[12], id)
+  redis.call('HSET', KEYS[4], 'id', id, 'email', ARGV[5], 'identity', ARGV[12], 'name', ARGV[6], 'status', 'pending', 'topics', ARGV[7], 'createdAt', ARGV[8], 'updatedAt', ARGV[8])
   redis.call('ZADD', KEYS[6], tonumber(id), id)
+  redis.call('ZADD', KEYS[8], tonumber(ARGV[13]), id)
 else
   before = redis.call('HGET', KEYS[4], 'status')
-  if before == 'pending' or before == 'unsubscribed' or before == 'bounced' then
-    redis.call('HSET', KEYS[4], 'status', 'pending', 'name', ARGV[6], 'topics', ARGV[7], 'updatedAt', ARGV[8])
+  if before == 'pending' then
+    redis.call('HSET', KEYS[4], 'name', ARGV[6], 'topics', ARGV[7], 'updatedAt', ARGV[8])
+  elseif before == 'unsubscribed' or before == 'bounced' then
+    redis.call('HSET', KEYS[4], 'rejoinName', ARGV[6], 'rejoinTopics', ARGV[7], 'rejoinAt', ARGV[8])
   end
 end
-redis.call('RPUSH', KEYS[5], ARGV[9])
+appendConsent(KEYS[5], ARGV[9], tonumber(ARGV[14]))
 redis.call('XADD', KEYS[7], '*', 'id', id)
 local after = redis.call('HGET', KEYS[4], 'status')
 return {id, before, after}
