@@ -26,7 +26,8 @@ export function createLogger(level: string, destination?: NodeJS.WritableStream)
         req: (req: { method?: string; url?: string; id?: string }) => ({
           id: req.id,
           method: req.method,
-          url: (req.url ?? '').replace(/^\/(confirm|unsubscribe|preferences)\/[^/?#]+/, '/$1/[token]'),
+          // A search (?q=) is usually an address: request logs must not keep it after its reader is erased.
+          url: (req.url ?? '').replace(/^\/(confirm|unsubscribe|preferences)\/[^/?#]+/, '/$1/[token]').replace(/([?&]q=)[^&#]*/g, '$1[redacted]'),
         }),
       },
     },

@@ -17,8 +17,10 @@ export interface TransactionalMailDeps {
 /**
  * One message of the transactional lane (a confirmation, a test copy, a feed
  * notice), counted by outcome. A bounce becomes a PermanentMailError, so the
- * job is not retried for it; anything else is thrown as it is and the job
- * retries with backoff.
+ * job is not retried for it; anything else retries with backoff. What is thrown
+ * carries the scrubbed reply only: BullMQ keeps a failed job's reason and stack
+ * (and its events stream repeats them), and a reply quoting the reader's address
+ * must not outlive that reader's erasure.
  */
 export async function sendTransactional(deps: TransactionalMailDeps, message: { from: string; to: string; raw: Buffer }): Promise<void> {
   try {
@@ -31,6 +33,6 @@ export async function sendTransactional(deps: TransactionalMailDeps, message: { 
     if (kind === 'bounce') throw new PermanentMailError(describeSmtpFailure(err));
     // A refusal of the sender, the message or us is an operator's to fix: the job retries with backoff meanwhile.
     if (kind === 'refused') deps.logger.error({ code: 'SMTP_REFUSED', phase: err.phase, reply: describeSmtpFailure(err) }, 'transactional mail refused by the relay');
-    throw e;
+    throw Object.assign(new Error(describeSmtpFailure(err)), { code: err.code, phase: err.phase, responseCode: err.responseCode });
   }
 }
