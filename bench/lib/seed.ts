@@ -1,8 +1,9 @@
 import type { Redis } from 'ioredis';
+import { keyspace } from '../../src/redis/keys.ts';
 
 /**
  * Seeds active subscribers straight into Redis with pipelined commands, in the
- * layout of src/subscribers/scripts.ts (IMPORT_ROW with status=active): the
+ * layout of src/subscribers/lua/importRow.lua with status=active: the
  * record hash, subs:all and subs:active scored by id, the id -> topics hash
  * the planner reads, the email index and the id sequence. Consent logs are
  * left out: the dispatch path never reads them.
@@ -16,7 +17,7 @@ export const benchAddress = (id: number) => `reader${id}@bench.example.org`;
 
 export async function seedSubscribers(redis: Redis, prefix: string, n: number, chunk = 2000): Promise<void> {
   const now = new Date().toISOString();
-  const k = (...parts: (string | number)[]) => [prefix, ...parts].join(':');
+  const keys = keyspace(prefix);
   for (let start = 1; start <= n; start += chunk) {
     const end = Math.min(n, start + chunk - 1);
     const pipe = redis.pipeline();
@@ -27,16 +28,16 @@ export async function seedSubscribers(redis: Redis, prefix: string, n: number, c
       const sid = String(id);
       const email = benchAddress(id);
       const t = TOPIC_MIX[id % TOPIC_MIX.length]!;
-      pipe.hset(k('sub', sid), 'id', sid, 'email', email, 'name', '', 'status', 'active', 'topics', t, 'createdAt', now, 'updatedAt', now, 'confirmedAt', now);
+      pipe.hset(keys.subscriber(sid), 'id', sid, 'email', email, 'identity', email, 'name', '', 'status', 'active', 'topics', t, 'createdAt', now, 'updatedAt', now, 'confirmedAt', now);
       scored.push(id, sid);
       topics.push(sid, t);
       byEmail.push(email, sid);
     }
-    pipe.zadd(k('subs', 'all'), ...scored);
-    pipe.zadd(k('subs', 'active'), ...scored);
-    pipe.hset(k('subs', 'topics'), ...topics);
-    pipe.hset(k('sub', 'by-email'), ...byEmail);
+    pipe.zadd(keys.allSubscribers, ...scored);
+    pipe.zadd(keys.activeSubscribers, ...scored);
+    pipe.hset(keys.activeTopics, ...topics);
+    pipe.hset(keys.subscriberByEmail, ...byEmail);
     await pipe.exec();
   }
-  await redis.set(k('sub', 'seq'), n);
+  await redis.set(keys.subscriberSeq, n);
 }
