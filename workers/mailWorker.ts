@@ -4,7 +4,7 @@ import type { RedisClient } from '../src/redis/connection.ts';
 import { PermanentMailError } from '../src/mail/transactional.ts';
 import { sendConfirmation, type ConfirmationDeps } from '../src/subscribers/confirmationSender.ts';
 import { sendTestCopies, type TestCopyDeps } from '../src/dispatch/testCopies.ts';
-import { sendFeedNotice, type FeedNoticeDeps } from '../src/feed/notice.ts';
+import { sendFeedBacklogNotice, sendFeedNotice, type FeedNoticeDeps } from '../src/feed/notice.ts';
 
 /** What the transactional lane's jobs need between them. */
 export type MailWorkerDeps = ConfirmationDeps & TestCopyDeps & FeedNoticeDeps;
@@ -17,6 +17,7 @@ export function startMailWorker(deps: MailWorkerDeps, connection: RedisClient, q
       try {
         if (job.data.kind === 'confirm') return await sendConfirmation(deps, job.data.subscriberId, { id: job.id ?? `confirm-${job.data.subscriberId}`, firstAttempt: job.attemptsMade === 0 });
         if (job.data.kind === 'feed-notice') return await sendFeedNotice(deps, job.data.briefId);
+        if (job.data.kind === 'feed-backlog') return await sendFeedBacklogNotice(deps, { jobId: job.id ?? job.data.feedId, feedId: job.data.feedId, waiting: job.data.waiting });
         return await sendTestCopies(deps, job.data.requestId);
       } catch (e) {
         if (e instanceof PermanentMailError) throw new UnrecoverableError(e.message);

@@ -8,11 +8,13 @@ import { envelopeAddress } from '../mail/mailer.ts';
 import { PermanentMailError, sendTransactional, type TransactionalMailDeps } from '../mail/transactional.ts';
 import { createDoneSet } from '../queue/mailLane.ts';
 import { createFeedState } from './state.ts';
+import { feedUrlFor } from './schedule.ts';
 
 /**
- * The short email that tells the editors in FEED_NOTIFY a brief came in from
- * the feed, with the link to review it. The job carries the brief id only;
- * addresses come from config. A retry skips editors already told.
+ * The short emails that tell the editors in FEED_NOTIFY a brief came in from
+ * the feed (with the link to review it), or that a feed lists more new items
+ * than one poll takes. Jobs carry ids and counts only; addresses come from
+ * config. A retry skips editors already told.
  */
 
 export interface FeedNoticeDeps extends TransactionalMailDeps {
@@ -55,23 +57,42 @@ export function renderFeedNotice(input: { title: string; siteUrl: string; review
 }
 
 export async function sendFeedNotice(deps: FeedNoticeDeps, briefId: string): Promise<string> {
-  const recipients = deps.config.feed.notify;
-  if (!recipients.length) return 'no-recipients';
+  if (!deps.config.feed.notify.length) return 'no-recipients';
   const stored = await deps.briefs.get(briefId);
   if (!stored) return 'brief-gone';
   const origin = await createFeedState(deps.redis, deps.keys).briefOrigin(briefId);
-  const { subject, text, html } = renderFeedNotice({
+  const notice = renderFeedNotice({
     title: stored.brief.title,
     siteUrl: stored.brief.url,
     reviewUrl: reviewUrl(deps.config, briefId),
     dispatchId: origin?.dispatchId,
   });
+  return tellEditors(deps, deps.keys.feedNoticeDone(briefId), notice);
+}
+
+/** A feed listed more new items than FEED_MAX_NEW_ITEMS: the editors hear it once per job (the poller keys one per feed and hour). */
+export async function sendFeedBacklogNotice(deps: FeedNoticeDeps, job: { jobId: string; feedId: string; waiting: number }): Promise<string> {
+  if (!deps.config.feed.notify.length) return 'no-recipients';
+  const feedUrl = feedUrlFor(deps.config, job.feedId) ?? (await deps.redis.hget(deps.keys.feed(job.feedId), 'url')) ?? `(feed ${job.feedId})`;
+  const max = deps.config.feed.maxNewItems;
+  const subject = `The feed lists more new items than one poll takes (${max})`;
+  const lines = [
+    `The site feed ${feedUrl} lists more than ${max} new items at once (up to ${job.waiting} more wait).`,
+    `At most ${max} become briefs per poll (FEED_MAX_NEW_ITEMS); the rest follow on the next polls.`,
+    'If this is a migration or a mistake, stop the watcher (unset FEED_URL) before they all come in.',
+  ];
+  const html = `<!doctype html><html><body style="font-family:sans-serif">${lines.map((l) => `<p>${escapeHtml(l)}</p>`).join('')}</body></html>`;
+  return tellEditors(deps, deps.keys.feedNoticeDone(`backlog-${job.jobId}`), { subject, text: `${lines.join('\n\n')}\n`, html });
+}
+
+/** One message to every editor in FEED_NOTIFY; a retry skips those already told. */
+async function tellEditors(deps: FeedNoticeDeps, doneKey: string, message: { subject: string; text: string; html: string }): Promise<string> {
   const from = deps.config.mail.from;
-  const done = createDoneSet(deps.redis, deps.keys.feedNoticeDone(briefId), NOTICE_DONE_TTL_SEC);
+  const done = createDoneSet(deps.redis, doneKey, NOTICE_DONE_TTL_SEC);
   const refused: string[] = [];
-  for (const to of recipients) {
+  for (const to of deps.config.feed.notify) {
     if (await done.has(to)) continue;
-    const raw = await composeMessage({ from, to, subject, html, text });
+    const raw = await composeMessage({ from, to, ...message });
     try {
       await sendTransactional(deps, { from: envelopeAddress(from), to, raw });
     } catch (e) {

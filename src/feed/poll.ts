@@ -107,13 +107,15 @@ async function pollLocked(
   const created: string[] = [];
   const dispatched: string[] = [];
   let invalid = 0;
-  let capped = false;
+  // Items not looked at because of the cap (an upper bound of the new ones among them).
+  let notLookedAt = 0;
   // Feeds list newest first; take them oldest first so brief ids follow publication order.
-  for (const item of [...feed.items].reverse()) {
+  const oldestFirst = [...feed.items].reverse();
+  for (const [i, item] of oldestFirst.entries()) {
     // A feed that suddenly lists many new items (a migration, a hijack) does not become a blast of
     // sends: the rest wait for later polls, and the validators are not saved so those polls see them.
     if (created.length >= config.feed.maxNewItems) {
-      capped = true;
+      notLookedAt = oldestFirst.length - i;
       break;
     }
     const result = await takeItem(deps, state, feedId, feed.title, item, log);
@@ -123,8 +125,15 @@ async function pollLocked(
       if (result.dispatchId) dispatched.push(result.dispatchId);
     }
   }
-  if (capped) {
-    log.warn({ code: 'FEED_NEW_ITEMS_CAPPED', created: created.length, max: config.feed.maxNewItems }, 'feed lists more new items than FEED_MAX_NEW_ITEMS: the rest wait for the next polls');
+  if (notLookedAt) {
+    const waiting = notLookedAt;
+    log.warn({ code: 'FEED_NEW_ITEMS_CAPPED', created: created.length, max: config.feed.maxNewItems, waiting }, 'feed lists more new items than FEED_MAX_NEW_ITEMS: the rest wait for the next polls');
+    if (config.feed.notify.length) {
+      await state.recordOutcome(feedId, url, 'capped');
+      // One notice per feed and hour, however often it polls meanwhile (a job id, once added, deduplicates).
+      const hour = Math.floor(Date.now() / 3_600_000);
+      await deps.mailQueue.add('feed-backlog', { kind: 'feed-backlog', feedId, waiting }, { jobId: `feed-backlog-${feedId}-${hour}` });
+    }
   } else {
     await state.saveValidators(feedId, validators);
   }
@@ -150,7 +159,7 @@ async function takeItem(
     // An item whose HTML cannot be read (too deep, too large) fails the same way on every read:
     // recorded once with its reason, never left claimed (which would hide it from every later poll).
     if (!(e instanceof FeedError)) {
-      await state.release(identities).catch(() => undefined);
+      await giveBack(state, identities, item, e as Error, log);
       throw e;
     }
     await state.settle(identities, 'invalid');
@@ -167,7 +176,7 @@ async function takeItem(
   try {
     briefId = (await deps.briefs.create(validated.brief, 'feed')).id;
   } catch (e) {
-    await state.release(identities).catch(() => undefined);
+    await giveBack(state, identities, item, e as Error, log);
     throw e;
   }
   await state.settle(identities, briefId);
@@ -186,4 +195,12 @@ async function takeItem(
   }
   log.info({ briefId, dispatchId }, dispatchId ? 'feed item dispatched' : 'feed item saved as a draft');
   return { briefId, dispatchId };
+}
+
+/** Retried on later polls, at most FEED_ITEM_ATTEMPTS times; then recorded as failed with the reason. */
+const FEED_ITEM_ATTEMPTS = 3;
+
+async function giveBack(state: ReturnType<typeof createFeedState>, identities: string[], item: FeedItem, err: Error, log: Logger): Promise<void> {
+  const outcome = await state.failed(identities, FEED_ITEM_ATTEMPTS).catch(() => 'retry' as const);
+  if (outcome === 'gave-up') log.error({ code: 'FEED_ITEM_GAVE_UP', item: item.id.slice(0, 300), reason: err.message.slice(0, 300) }, `feed item failed ${FEED_ITEM_ATTEMPTS} polls in a row: recorded as failed`);
 }

@@ -67,6 +67,23 @@ export function createFeedState(redis: RedisClient, keys: Keyspace) {
       await redis.hdel(seenKey, ...identities);
     },
 
+    /**
+     * A failure a later poll may get past: the claim is given back, up to `maxAttempts` polls;
+     * then the item is settled as failed, so it neither blocks nor retries for ever.
+     */
+    async failed(identities: string[], maxAttempts: number): Promise<'retry' | 'gave-up'> {
+      const attempts = await redis.hincrby(keys.feedFailures, identities[0]!, 1);
+      if (attempts < maxAttempts) {
+        await redis.hdel(seenKey, ...identities);
+        return 'retry';
+      }
+      const pipe = redis.pipeline();
+      for (const id of identities) pipe.hset(seenKey, id, 'failed');
+      pipe.hdel(keys.feedFailures, identities[0]!);
+      await pipe.exec();
+      return 'gave-up';
+    },
+
     async recordBrief(briefId: string, info: { feedId: string; itemId: string; dispatchId?: string }): Promise<void> {
       await redis.hset(keys.feedBrief(briefId), { feedId: info.feedId, itemId: info.itemId, dispatchId: info.dispatchId ?? '' });
     },

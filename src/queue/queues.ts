@@ -16,7 +16,9 @@ export type MailJob =
   | { kind: 'confirm'; subscriberId: string }
   | { kind: 'test'; requestId: string }
   /** Tells the configured editors that the feed brought in a brief. */
-  | { kind: 'feed-notice'; briefId: string };
+  | { kind: 'feed-notice'; briefId: string }
+  /** Tells them a feed listed more new items than FEED_MAX_NEW_ITEMS (the rest wait for later polls). */
+  | { kind: 'feed-backlog'; feedId: string; waiting: number };
 export type DispatchJob = { dispatchId: string };
 /** `throttledSince`: when the relay first asked this batch to slow down (ms); bounds the wait by THROTTLE_MAX_MS. */
 export type DeliverJob = { dispatchId: string; batch: number; ids: string[]; throttledSince?: number };

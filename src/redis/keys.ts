@@ -52,6 +52,8 @@ export function keyspace(prefix: string) {
     dispatchBounced: (id: string) => k('dispatch', id, 'bounced'),
     /** The bounce-spike breaker: the outcome numbers of the dispatch's last 200 bounces (written by the ledger scripts). */
     dispatchRecent: (id: string) => k('dispatch', id, 'recent'),
+    /** Subscribers who complained about this dispatch (each counted once in its `complained`). */
+    dispatchComplained: (id: string) => k('dispatch', id, 'complained'),
     dispatchByBrief: k('dispatch', 'by-brief'),
     dispatches: k('dispatches'),
     /** The global send-rate cap's counter for one second (epoch seconds). */
@@ -70,10 +72,26 @@ export function keyspace(prefix: string) {
     feedLock: (feedId: string) => k('feed', feedId, 'lock'),
     /** Every feed item ever seen (identity -> what became of it), across all feeds. */
     feedSeen: k('feed', 'seen'),
+    /** Feed item identity -> how many polls failed to turn it into a brief (given up at FEED_ITEM_ATTEMPTS). */
+    feedFailures: k('feed', 'failures'),
     /** Which feed and item a brief came from (for the editors' notice). */
     feedBrief: (briefId: string) => k('feed', 'brief', briefId),
     /** Editors a feed notice has already reached, so a retry skips them. */
     feedNoticeDone: (briefId: string) => k('feed', 'notice', briefId, 'done'),
+
+    // Delivery feedback: bounces and complaints that come back after the send.
+    /** Stream of bounce and complaint messages handed over by the bounce listener and the IMAP poller (a consumer group reads it). */
+    feedbackInbox: k('feedback', 'inbox'),
+    /** Stream of messages kept for an operator: unreadable, naming no reader, or failing every attempt (capped). */
+    feedbackUnreadable: k('feedback', 'unreadable'),
+    /** A message already handled, by the SHA-256 (hex) of its bytes, kept a week: a second hand-off changes nothing. */
+    feedbackSeen: (digest: string) => k('feedback', 'seen', digest),
+    /** A webhook event id or Mailgun token already taken (the replay guard); `id` is guardKey()'s, already hashed. */
+    webhookSeen: (id: string) => k('feedback', id),
+    /** A reader's soft bounces within SOFT_BOUNCE_DAYS: a sorted set, dispatch (or event) -> when (ms). */
+    softBounces: (subscriberId: string) => k('feedback', 'soft', subscriberId),
+    /** The IMAP poller's lease, so one poll round runs at a time across workers. */
+    feedbackImapLock: k('feedback', 'imap-lock'),
 
     // Operations.
     /** An editor's sign-in session, by the SHA-256 (hex) of its cookie value. */

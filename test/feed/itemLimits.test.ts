@@ -53,4 +53,33 @@ describe('feed item limits', () => {
     const titles = (await h.services.briefs.list({ limit: 10 })).map((b) => b.brief.title).sort();
     expect(titles).toEqual(['Older brief 3', 'Older brief 4', 'Older brief 5', 'Older brief 6', 'Older brief 7']);
   });
+
+  it('tells the editors once when a feed lists more new items than one poll takes', async () => {
+    h = await createHarness({ workers: true, env: { FEED_MAX_NEW_ITEMS: '1', FEED_NOTIFY: 'desk@example.org' } });
+    const url = server.url('/backlog/feed');
+    server.serve('/backlog/feed', rss([oldItem(1)]), { etag: '"v1"' });
+    await pollFeed(feedDeps(h), url);
+    server.serve('/backlog/feed', rss([oldItem(4), oldItem(3), oldItem(2), oldItem(1)]), { etag: '"v2"' });
+    await pollFeed(feedDeps(h), url);
+    await pollFeed(feedDeps(h), url);
+    const backlog = () => h.smtp.to('desk@example.org').filter((m) => /more new items than one poll takes/.test(m.parsed.subject ?? ''));
+    await h.smtp.waitFor(() => backlog().length >= 1);
+    await new Promise((r) => setTimeout(r, 500));
+    expect(backlog()).toHaveLength(1);
+    expect(backlog()[0]!.parsed.text).toContain(url);
+  });
+
+  it('an item that keeps failing to be stored is retried on later polls, then recorded as failed', async () => {
+    h = await createHarness();
+    const url = server.url('/flaky/feed');
+    server.serve('/flaky/feed', rss([oldItem(1)]), { etag: '"v1"' });
+    await pollFeed(feedDeps(h), url);
+    server.serve('/flaky/feed', rss([oldItem(2), oldItem(1)]));
+    const logs = captureLogs();
+    const failing = { ...feedDeps(h, logs.logger), briefs: { ...h.services.briefs, create: async () => Promise.reject(new Error('store unavailable')) } };
+    for (let i = 0; i < 3; i++) await expect(pollFeed(failing, url)).rejects.toThrow('store unavailable');
+    expect(logs.lines.some((l) => l.code === 'FEED_ITEM_GAVE_UP')).toBe(true);
+    // Given up: a healthy poll afterwards neither retries it nor fails.
+    expect(await pollFeed(feedDeps(h), url)).toMatchObject({ status: 'polled', created: [] });
+  });
 });
