@@ -1,5 +1,9 @@
 import type { z } from 'zod';
 import { envSchema } from './config/schema.ts';
+import { createVerp } from './feedback/verp.ts';
+import { imapTarget } from './feedback/inbound/imapUrl.ts';
+import { parseSendGridPublicKey } from './feedback/webhooks/sendgrid.ts';
+import { parsePostmarkAuth } from './feedback/webhooks/postmark.ts';
 
 /**
  * The one place that reads the environment. Everything else receives the
@@ -87,12 +91,31 @@ function build(raw: z.output<typeof envSchema>) {
       maxBytes: raw.FEED_MAX_BYTES,
       maxNewItems: raw.FEED_MAX_NEW_ITEMS,
     },
+    feedback: {
+      /** BOUNCE_ADDRESS: VERP senders for bulk copies, the plain address for transactional mail; unset: no VERP. */
+      bounceAddress: raw.BOUNCE_ADDRESS,
+      /** The inbound bounce MX; off unless BOUNCE_SMTP_PORT and BOUNCE_ADDRESS are both set. */
+      smtp: raw.BOUNCE_SMTP_PORT && raw.BOUNCE_ADDRESS ? { host: raw.BOUNCE_SMTP_HOST, port: raw.BOUNCE_SMTP_PORT } : undefined,
+      imap: raw.BOUNCE_IMAP_URL ? { url: raw.BOUNCE_IMAP_URL, intervalSec: raw.BOUNCE_IMAP_INTERVAL } : undefined,
+      softBounceLimit: raw.SOFT_BOUNCE_LIMIT,
+      softBounceDays: raw.SOFT_BOUNCE_DAYS,
+      complaintPauseRate: raw.COMPLAINT_PAUSE_RATE,
+      complaintPauseMinSent: raw.COMPLAINT_PAUSE_MIN_SENT,
+      /** Per relay: its settings, or undefined (its webhook answers 404). */
+      webhooks: {
+        ses: raw.SES_WEBHOOK_TOPIC_ARNS.length ? { topicArns: raw.SES_WEBHOOK_TOPIC_ARNS } : undefined,
+        mailgun: raw.MAILGUN_WEBHOOK_SIGNING_KEY ? { signingKey: raw.MAILGUN_WEBHOOK_SIGNING_KEY } : undefined,
+        sendgrid: raw.SENDGRID_WEBHOOK_PUBLIC_KEY ? { publicKey: raw.SENDGRID_WEBHOOK_PUBLIC_KEY } : undefined,
+        postmark: raw.POSTMARK_WEBHOOK_AUTH ? { auth: raw.POSTMARK_WEBHOOK_AUTH } : undefined,
+      },
+    },
     /** Things worth a loud warning at start (dev defaults in use). */
     warnings: [
       ...(raw.SECRET_KEY ? [] : ['SECRET_KEY is unset: using the development key; links are forgeable']),
       ...(raw.EDITOR_TOKENS.length ? [] : [`EDITOR_TOKENS is unset: the development token "${DEV_EDITOR_TOKEN}" is accepted`]),
       ...(raw.SMTP_URL ? [] : [`SMTP_URL is unset: mail is written to ${raw.OUTBOX_DIR}/ as .eml files`]),
       ...(production && raw.METRICS_PUBLIC && !raw.METRICS_TOKEN ? ['METRICS_PUBLIC=true: /metrics is served without a token'] : []),
+      ...(raw.BOUNCE_SMTP_PORT && !raw.BOUNCE_ADDRESS ? ['BOUNCE_SMTP_PORT is set without BOUNCE_ADDRESS: no bounce listener (it would not know its domain)'] : []),
     ],
   };
 }
@@ -111,6 +134,39 @@ function deepFreeze<T>(o: T): T {
   return o;
 }
 
+/**
+ * The feedback settings the schema cannot check alone, read with the modules
+ * that will use them, so a bad key fails the start and not the first bounce.
+ * Messages name the variable, never its value (they end up in logs).
+ */
+function feedbackProblems(raw: z.output<typeof envSchema>): string[] {
+  const problems: string[] = [];
+  const check = (name: string, f: () => unknown) => {
+    try {
+      f();
+    } catch (e) {
+      problems.push(`${name}: ${(e as Error).message}`);
+    }
+  };
+  if (raw.BOUNCE_ADDRESS) check('BOUNCE_ADDRESS', () => createVerp(raw.SECRET_KEY ?? DEV_SECRET, raw.BOUNCE_ADDRESS!).envelopeFor('d1', '1'));
+  if (raw.BOUNCE_IMAP_URL) check('BOUNCE_IMAP_URL', () => imapTarget(raw.BOUNCE_IMAP_URL!, { allowInsecure: false }));
+  if (raw.SENDGRID_WEBHOOK_PUBLIC_KEY) {
+    check('SENDGRID_WEBHOOK_PUBLIC_KEY', () => {
+      try {
+        parseSendGridPublicKey(raw.SENDGRID_WEBHOOK_PUBLIC_KEY!);
+      } catch {
+        // Node's own message may quote part of the key.
+        throw new Error('must be the ECDSA P-256 public key SendGrid shows (base64)');
+      }
+    });
+  }
+  if (raw.POSTMARK_WEBHOOK_AUTH) check('POSTMARK_WEBHOOK_AUTH', () => parsePostmarkAuth(raw.POSTMARK_WEBHOOK_AUTH!));
+  if (raw.NODE_ENV === 'production' && raw.BOUNCE_SMTP_PORT && !raw.BOUNCE_ADDRESS) {
+    problems.push('BOUNCE_SMTP_PORT: needs BOUNCE_ADDRESS when NODE_ENV=production (the listener takes mail for its domain only)');
+  }
+  return problems;
+}
+
 /** Parses an environment into a frozen config; throws ConfigError naming each bad variable. */
 export function loadConfig(env: Env): Config {
   // A variable set to nothing (`PORT=` in an .env file, `PORT: ""` in compose) means its default, not 0 or "".
@@ -121,6 +177,8 @@ export function loadConfig(env: Env): Config {
     throw new ConfigError(`invalid configuration\n  ${lines.join('\n  ')}`);
   }
   const raw = parsed.data;
+  const feedback = feedbackProblems(raw);
+  if (feedback.length) throw new ConfigError(`invalid configuration\n  ${feedback.join('\n  ')}`);
   if (raw.NODE_ENV === 'production') {
     const missing = (['SECRET_KEY', 'SMTP_URL', 'PUBLIC_URL', 'EDITOR_TOKENS'] as const).filter((k) => {
       const v = env[k];

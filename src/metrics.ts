@@ -2,6 +2,12 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom
 import type { Queue } from 'bullmq';
 import type { Dispatch } from './dispatch/model.ts';
 
+/** Every source and kind of delivery feedback (src/feedback/policy.ts), so each series exists from the start at 0. */
+const FEEDBACK_SOURCES = ['smtp', 'dsn', 'arf', 'ses', 'mailgun', 'sendgrid', 'postmark'] as const;
+const FEEDBACK_KINDS = ['hard-bounce', 'soft-bounce', 'complaint', 'unsubscribe', 'delivered'] as const;
+/** Why feedback changed nothing (src/feedback/intake.ts). */
+const FEEDBACK_UNUSED = ['unreadable', 'no-reader', 'unknown-address', 'erased', 'auto-reply', 'not-acted', 'duplicate'] as const;
+
 /**
  * Prometheus metrics. One registry per process (not prom-client's global), so
  * tests can build many apps side by side. Queue depth is read at scrape time.
@@ -29,6 +35,18 @@ export function createMetrics(opts: { defaults?: boolean } = {}) {
       buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
       registers: [registry],
     }),
+    feedback: new Counter({
+      name: 'briefwire_feedback_total',
+      help: 'Bounces, complaints, unsubscribes and deliveries reported back, by source (smtp, dsn, arf, or the relay) and kind',
+      labelNames: ['source', 'kind'],
+      registers: [registry],
+    }),
+    feedbackUnused: new Counter({
+      name: 'briefwire_feedback_unused_total',
+      help: 'Bounce messages and webhook events that changed nothing, by reason (unreadable and no-reader messages are kept for an operator)',
+      labelNames: ['reason'],
+      registers: [registry],
+    }),
     jobs: new Counter({ name: 'briefwire_jobs_total', help: 'Jobs finished by queue and result', labelNames: ['queue', 'result'], registers: [registry] }),
     queueDepth: new Gauge({
       name: 'briefwire_queue_jobs',
@@ -48,7 +66,7 @@ export function createMetrics(opts: { defaults?: boolean } = {}) {
     }),
     dispatchRecipients: new Gauge({
       name: 'briefwire_dispatch_recipients',
-      help: 'Recipients of the 20 most recent dispatches by outcome (total = planned audience)',
+      help: 'Recipients of the 20 most recent dispatches by outcome (total = planned audience; bounced and complained are reported back, and counted within the others too)',
       labelNames: ['dispatch', 'state'],
       registers: [registry],
       async collect() {
@@ -57,7 +75,7 @@ export function createMetrics(opts: { defaults?: boolean } = {}) {
           const list = await recentDispatches();
           this.reset();
           for (const d of list) {
-            for (const state of ['total', 'sent', 'failed', 'suppressed', 'uncertain'] as const) this.set({ dispatch: d.id, state }, d[state]);
+            for (const state of ['total', 'sent', 'failed', 'suppressed', 'uncertain', 'bounced', 'complained'] as const) this.set({ dispatch: d.id, state }, d[state]);
           }
         } catch {
           // Redis down: keep the last values, as for queue depth.
@@ -72,6 +90,8 @@ export function createMetrics(opts: { defaults?: boolean } = {}) {
       queues.push(...list);
     },
   };
+  for (const source of FEEDBACK_SOURCES) for (const kind of FEEDBACK_KINDS) m.feedback.inc({ source, kind }, 0);
+  for (const reason of FEEDBACK_UNUSED) m.feedbackUnused.inc({ reason }, 0);
   return m;
 }
 

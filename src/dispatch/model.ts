@@ -26,9 +26,13 @@ export interface Dispatch {
   failed: number;
   suppressed: number;
   uncertain: number;
+  /** Readers this dispatch bounced: refused at RCPT, or reported later (DSN, webhook); each counted once. */
+  bounced: number;
+  /** Readers who reported this dispatch as spam (ARF, webhook); each counted once. */
+  complained: number;
   /** Why the dispatch paused itself or failed (the relay's reply, a bounce spike…). */
   reason?: string;
-  /** A stable code for `reason`: SMTP_REFUSED, BOUNCE_SPIKE, PLANNER_FAILED. */
+  /** A stable code for `reason`: SMTP_REFUSED, BOUNCE_SPIKE, COMPLAINT_SPIKE, PLANNER_FAILED. */
   reasonCode?: string;
   /** Set at the end when total != sent + failed + suppressed + uncertain. */
   missing?: number;

@@ -9,7 +9,7 @@ export type RecordOutcome = 'sent' | 'failed' | 'uncertain' | 'release';
 export type ClaimRequest = { subscriberId: string; previous?: { subscriberId: string; outcome: RecordOutcome } };
 
 /** Stable codes of why a dispatch paused itself or failed (shown beside the plain reason). */
-export type ReasonCode = 'SMTP_REFUSED' | 'BOUNCE_SPIKE' | 'PLANNER_FAILED';
+export type ReasonCode = 'SMTP_REFUSED' | 'BOUNCE_SPIKE' | 'COMPLAINT_SPIKE' | 'PLANNER_FAILED';
 
 /** Dispatch records, their state machine, checkpoints and the delivery ledger. */
 export interface DispatchStore {
@@ -62,6 +62,8 @@ function parse(h: Record<string, string>): Dispatch | null {
     failed: num(h.failed),
     suppressed: num(h.suppressed),
     uncertain: num(h.uncertain),
+    bounced: num(h.bounced),
+    complained: num(h.complained),
     ...(h.reason ? { reason: h.reason } : {}),
     ...(h.reasonCode ? { reasonCode: h.reasonCode } : {}),
     ...(h.missing !== undefined ? { missing: num(h.missing) } : {}),

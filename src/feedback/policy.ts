@@ -1,13 +1,14 @@
+import type { Metrics } from '../metrics.ts';
 import type { SubscriberStore } from '../subscribers/store.ts';
-import type { ConsentEvent, SubscriberStatus } from '../subscribers/model.ts';
+import type { ConsentEvent, FeedbackSource, SubscriberStatus } from '../subscribers/model.ts';
+import type { SoftBounceCounter } from './softBounces.ts';
 
-/**
- * Where a piece of delivery feedback came from: our own SMTP conversation, a
- * DSN bounce message, an ARF complaint, or a relay's webhook.
- */
-export type FeedbackSource = 'smtp' | 'dsn' | 'arf' | 'ses' | 'mailgun' | 'sendgrid' | 'postmark';
+export type { FeedbackSource } from '../subscribers/model.ts';
 
 export type FeedbackKind = 'hard-bounce' | 'soft-bounce' | 'complaint' | 'unsubscribe' | 'delivered';
+
+export const FEEDBACK_SOURCES: readonly FeedbackSource[] = ['smtp', 'dsn', 'arf', 'ses', 'mailgun', 'sendgrid', 'postmark'];
+export const FEEDBACK_KINDS: readonly FeedbackKind[] = ['hard-bounce', 'soft-bounce', 'complaint', 'unsubscribe', 'delivered'];
 
 /** What a send, a bounce message, a complaint or a webhook says about one reader. */
 export interface DeliveryFeedback {
@@ -21,16 +22,37 @@ export interface DeliveryFeedback {
   detail: string;
   /** ISO 8601, UTC: when the feedback was observed. */
   at: string;
+  /**
+   * What a soft bounce counts as, so a dispatch's retries and repeated reports
+   * count once: the dispatch id; else a key of the report itself (a webhook
+   * event id). Absent: the soft bounce is not counted.
+   */
+  softBounceKey?: string;
 }
 
 /**
  * The one place that decides what feedback does to a reader's status, shared
  * by the deliverer and the feedback intake so that a bounce means the same
- * thing whichever way it arrives. Dispatch bookkeeping (ledger, breaker) is
- * not its business: callers settle that first.
+ * thing whichever way it arrives. Dispatch bookkeeping (ledger, breakers,
+ * per-dispatch counts) is not its business: callers settle that.
+ *
+ * - hard bounce: `bounced`; complaint: `complained`, at once;
+ * - unsubscribe (a relay's List-Unsubscribe click, an ARF opt-out): `unsubscribed`;
+ * - soft bounce: counted (SoftBounceCounter); `bounced` at SOFT_BOUNCE_LIMIT
+ *   within SOFT_BOUNCE_DAYS. Not our own SMTP conversation's 4xx: the
+ *   deliverer retries those, and greylisting is not a full mailbox;
+ * - delivered: the soft-bounce count starts again.
  */
 export interface FeedbackPolicy {
   apply(feedback: DeliveryFeedback): Promise<{ changed: boolean }>;
+}
+
+export interface FeedbackPolicyDeps {
+  subscribers: SubscriberStore;
+  /** Without it a soft bounce changes nothing, and neither does a delivery. */
+  softBounces?: SoftBounceCounter;
+  /** briefwire_feedback_total{source,kind}: every piece of feedback applied. */
+  metrics?: Metrics;
 }
 
 type Leaving = 'bounced' | 'complained' | 'unsubscribed';
@@ -45,24 +67,50 @@ function moved(before: SubscriberStatus | null, to: Leaving): boolean {
   return !(to === 'unsubscribed' && (before === 'bounced' || before === 'complained'));
 }
 
-export function createFeedbackPolicy(deps: { subscribers: SubscriberStore }): FeedbackPolicy {
-  const leave = async (id: string, to: Leaving, event: ConsentEvent) => ({ changed: moved(await deps.subscribers.leave(id, to, event), to) });
+export function createFeedbackPolicy(deps: FeedbackPolicyDeps): FeedbackPolicy {
+  const { subscribers, softBounces } = deps;
+  const leave = async (id: string, to: Leaving, event: ConsentEvent) => ({ changed: moved(await subscribers.leave(id, to, event), to) });
+
+  const bounce = async (f: DeliveryFeedback, detail: string) => {
+    // A complaint is the stronger record: a later bounce of the same reader must not replace it.
+    if ((await subscribers.get(f.subscriberId))?.status === 'complained') return { changed: false };
+    const r = await leave(f.subscriberId, 'bounced', { type: 'bounce', at: f.at, detail, ...origin(f) });
+    if (r.changed) await softBounces?.reset(f.subscriberId);
+    return r;
+  };
+
+  const softBounce = async (f: DeliveryFeedback) => {
+    if (!softBounces || !f.softBounceKey || f.source === 'smtp') return { changed: false };
+    const status = (await subscribers.get(f.subscriberId))?.status;
+    if (status !== 'active' && status !== 'pending') return { changed: false };
+    const count = await softBounces.record(f.subscriberId, f.softBounceKey, Date.parse(f.at) || Date.now());
+    if (count < softBounces.limit) return { changed: false };
+    const why = `${count} soft bounces within ${softBounces.windowDays} days; the last: ${f.detail}`;
+    return bounce(f, why.slice(0, 300));
+  };
+
   return {
     async apply(f) {
-      const dispatch = f.dispatchId ? { dispatchId: f.dispatchId } : {};
+      deps.metrics?.feedback.inc({ source: f.source, kind: f.kind });
       switch (f.kind) {
         case 'hard-bounce':
-          return leave(f.subscriberId, 'bounced', { type: 'bounce', at: f.at, detail: f.detail, ...dispatch });
+          return bounce(f, f.detail);
         case 'complaint':
-          return leave(f.subscriberId, 'complained', { type: 'complaint', at: f.at, detail: f.detail, ...dispatch });
+          return leave(f.subscriberId, 'complained', { type: 'complaint', at: f.at, detail: f.detail, ...origin(f) });
         case 'unsubscribe':
-          // The consent log has no relay channel yet: what relays report is a List-Unsubscribe click, i.e. one-click.
-          return leave(f.subscriberId, 'unsubscribed', { type: 'withdraw', at: f.at, channel: 'one-click' });
+          return leave(f.subscriberId, 'unsubscribed', { type: 'withdraw', at: f.at, channel: 'relay', source: f.source });
         case 'soft-bounce':
+          return softBounce(f);
         case 'delivered':
-          // Nothing yet: a mailbox that is full or away today is not gone.
+          // A mailbox that takes mail again is not full any more.
+          if (f.source !== 'smtp') await softBounces?.reset(f.subscriberId);
           return { changed: false };
       }
     },
   };
+}
+
+/** The consent log's record of where a bounce or complaint came from. */
+function origin(f: DeliveryFeedback) {
+  return { ...(f.dispatchId ? { dispatchId: f.dispatchId } : {}), source: f.source, ...(f.status ? { status: f.status } : {}) };
 }

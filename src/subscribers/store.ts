@@ -16,6 +16,9 @@ export type SignupOutcome =
   | { limited: false; id: string; before: SubscriberStatus | 'new'; after: SubscriberStatus }
   | ({ limited: true } & LimitRefusal);
 
+/** `status`: before the restore when restored, else the reader's (unchanged) status. */
+export type RestoreOutcome = { result: 'restored' | 'refused' | 'unconfirmed'; status: SubscriberStatus };
+
 export type ImportOutcome = { id: string; result: 'created' | 'updated' | 'skipped'; status: SubscriberStatus };
 
 export interface SubscriberPage {
@@ -33,6 +36,8 @@ export interface SubscriberStore {
   setTopics(id: string, topics: string[]): Promise<SubscriberStatus | null>;
   /** Puts those of `ids` still 'bounced' back to 'active', logging `event`; returns how many. */
   restoreBounced(ids: readonly string[], event: Extract<ConsentEvent, { type: 'restore' }>): Promise<number>;
+  /** An editor's restore of one bounced or complained reader who had confirmed (restore.lua); null: no such subscriber. */
+  restore(id: string, event: Extract<ConsentEvent, { type: 'restore' }>): Promise<RestoreOutcome | null>;
   importRow(row: { email: string; name: string; topics: string[]; status: 'pending' | 'active'; event: ConsentEvent }): Promise<ImportOutcome>;
   erase(id: string): Promise<boolean>;
   /** Removes the subscribers who signed up before that time and never confirmed; returns how many. */
@@ -51,6 +56,7 @@ const lua = {
   leave: loadLua(new URL('./lua/leave.lua', import.meta.url)),
   setTopics: loadLua(new URL('./lua/setTopics.lua', import.meta.url)),
   restoreBounced: loadLua(new URL('./lua/restoreBounced.lua', import.meta.url)),
+  restore: loadLua(new URL('./lua/restore.lua', import.meta.url)),
   importRow: loadLua(new URL('./lua/importRow.lua', import.meta.url)),
   erase: loadLua(new URL('./lua/erase.lua', import.meta.url)),
 };
@@ -142,6 +148,10 @@ export function createSubscriberStore(redis: RedisClient, keys: Keyspace): Subsc
     async setTopics(id, topics) {
       const r = await runLua(redis, lua.setTopics, [keys.subscriber(id), keys.activeTopics], [id, joinTopics(topics), new Date().toISOString()]);
       return (r as SubscriberStatus) || null;
+    },
+    async restore(id, event) {
+      const r = (await runLua(redis, lua.restore, [keys.subscriber(id), keys.activeSubscribers, keys.activeTopics, keys.subscriberConsent(id), keys.softBounces(id)], [id, event.at, JSON.stringify(event), CONSENT_LOG_MAX])) as [RestoreOutcome['result'], SubscriberStatus] | null;
+      return r ? { result: r[0], status: r[1] } : null;
     },
     async restoreBounced(ids, event) {
       if (!ids.length) return 0;

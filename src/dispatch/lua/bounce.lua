@@ -1,5 +1,6 @@
 --[[
-  A hard bounce, and the bounce-spike breaker. Records the bounce; then, when
+  A hard bounce, and the bounce-spike breaker. Records the bounce (and counts
+  the reader in the dispatch's 'bounced', once, as late bounces are); then, when
   more than ARGV[2] of the last 200 outcomes bounced, or the last 50 in a row
   did, pauses a sending dispatch with reasonCode BOUNCE_SPIKE (a relay that
   says "user unknown" to everyone).
@@ -17,7 +18,9 @@
     {recorded 0|1, tripped 0|1}
 ]]
 -- @include includes/recordOutcome.lua
+local fresh = redis.call('SISMEMBER', KEYS[3], ARGV[1]) == 0
 local recorded = record(KEYS[1], KEYS[2], KEYS[3], KEYS[4], ARGV[1], 'bounced')
+if recorded == 1 and fresh then redis.call('HINCRBY', KEYS[1], 'bounced', 1) end
 local h = redis.call('HMGET', KEYS[1], 'status', 'outcomes', 'lastClean')
 local outcomes = tonumber(h[2] or '0')
 local streak = outcomes - tonumber(h[3] or '0')

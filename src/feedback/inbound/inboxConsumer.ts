@@ -202,11 +202,16 @@ export function startInboxConsumer(opts: InboxConsumerOptions): InboxConsumer {
       running = false;
       // A blocking read ends at once; an entry in hand gets a moment to be handled and acknowledged.
       if (reading) redis.disconnect();
-      let timer: NodeJS.Timeout | undefined;
-      await Promise.race([done, new Promise((r) => (timer = setTimeout(r, opts.closeGraceMs ?? 5_000)))]).catch(() => undefined);
-      clearTimeout(timer);
+      const settled = (ms: number) => {
+        let timer: NodeJS.Timeout | undefined;
+        return Promise.race([done, new Promise((r) => (timer = setTimeout(r, ms)))])
+          .catch(() => undefined)
+          .finally(() => clearTimeout(timer));
+      };
+      await settled(opts.closeGraceMs ?? 5_000);
+      // A handler still running past the grace is left behind: its entry stays pending and is claimed again.
       redis.disconnect();
-      await done.catch(() => undefined);
+      await settled(200);
     },
   };
 }

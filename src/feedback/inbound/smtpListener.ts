@@ -30,6 +30,11 @@ export interface BounceListenerOptions {
   socketTimeoutMs?: number;
   /** Default 50; more get 452 (the sender sends the rest in another transaction). */
   maxRecipients?: number;
+  /**
+   * Connections at once in this process, default 50; more get 421. Bounds
+   * memory: each may hold up to maxMessageBytes while its message arrives.
+   */
+  maxConnections?: number;
   /** How long to wait for Redis to take a message before answering 451. Default 15 s. */
   queueTimeoutMs?: number;
   /** How long close() lets messages in flight finish. Default 5 s. */
@@ -79,6 +84,7 @@ export async function startBounceListener(opts: BounceListenerOptions): Promise<
     size: maxMessageBytes,
     rejectOversized: true,
     maxRecipients: opts.maxRecipients ?? 50,
+    maxClients: opts.maxConnections ?? 50,
     socketTimeout: opts.socketTimeoutMs ?? 60_000,
     closeTimeout: opts.closeGraceMs ?? 5_000,
     // A DNS round trip per connection buys nothing here and is a lever for a flood.
