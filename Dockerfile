@@ -1,6 +1,18 @@
 # syntax=docker/dockerfile:1
 # One image for every briefwire process: `start` (API + workers), `api`, `worker`.
-# No build step: tsx (a runtime dependency) runs the TypeScript directly.
+# Built once (`npm run build` -> dist/) and run by bare Node: no TypeScript loader in production.
+
+FROM node:20-bookworm-slim AS build
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci --no-audit --no-fund
+COPY tsconfig.json tsconfig.build.json ./
+COPY scripts ./scripts
+COPY cli ./cli
+COPY src ./src
+COPY workers ./workers
+COPY templates ./templates
+RUN npm run build
 
 FROM node:20-bookworm-slim AS deps
 WORKDIR /app
@@ -13,16 +25,12 @@ ENV NODE_ENV=production \
     PORT=3000
 WORKDIR /app
 COPY --from=deps /app/node_modules ./node_modules
-COPY package.json tsconfig.json ./
-COPY bin ./bin
-COPY cli ./cli
-COPY src ./src
-COPY workers ./workers
-COPY templates ./templates
+COPY package.json ./
+COPY --from=build /app/dist ./dist
 # The dev outbox (used only when SMTP_URL is unset) must be writable by the app user.
 RUN mkdir -p /app/outbox && chown node:node /app/outbox
 USER node
 EXPOSE 3000
 HEALTHCHECK --interval=30s --timeout=5s --start-period=20s \
   CMD node -e "fetch('http://127.0.0.1:'+(process.env.PORT||3000)+'/healthz').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"
-CMD ["node", "bin/briefwire.js", "start"]
+CMD ["node", "dist/cli/briefwire.js", "start"]

@@ -18,12 +18,11 @@ export async function buildDispatchMessage({ config, stored, templatesDir, date 
   return buildBulkMessage(compiled, { from: config.mail.from, listId: config.mail.listId, date });
 }
 
-// A thread starts without the parent's TypeScript loader (nor takes `--import` in execArgv): it
-// registers tsx itself, then imports this module.
+// A thread starts without the parent's TypeScript loader (nor takes `--import` in execArgv): run
+// from the TypeScript sources, it registers tsx itself; the compiled build (dist/) needs none.
 const THREAD_SOURCE = `
 const { parentPort, workerData } = require('node:worker_threads');
-import(workerData.tsx)
-  .then((tsx) => tsx.register())
+(workerData.tsx ? import(workerData.tsx).then((tsx) => tsx.register()) : Promise.resolve())
   .then(() => import(workerData.entry))
   .then((m) => m.buildDispatchMessage(workerData.input))
   .then(
@@ -50,7 +49,7 @@ export function buildDispatchMessageInThread(input: MessageBuildInput): Promise<
 }
 
 function runThread(input: MessageBuildInput): Promise<PrebuiltMessage> {
-  const workerData = { tsx: import.meta.resolve('tsx/esm/api'), entry: import.meta.url, input };
+  const workerData = { tsx: import.meta.url.endsWith('.ts') ? import.meta.resolve('tsx/esm/api') : null, entry: import.meta.url, input };
   // A small young generation: the compile's garbage is collected sooner, for a lower peak (~20 MB).
   const thread = new Worker(THREAD_SOURCE, { eval: true, workerData, resourceLimits: { maxYoungGenerationSizeMb: 4 } });
   return new Promise<PrebuiltMessage>((resolve, reject) => {
