@@ -4,6 +4,7 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { loadLua } from '../../src/redis/lua.ts';
+import { createRedisLease } from '../../src/feedback/inbound/lease.ts';
 import { createFeedState } from '../../src/feed/state.ts';
 import { createSendRateLimiter } from '../../src/dispatch/sendRate.ts';
 import { createHarness, REDIS_URL, until, type Harness } from '../support/harness.ts';
@@ -142,6 +143,9 @@ describe('Lua scripts, watched at run time', () => {
     expect(await feed.claim(['id:watched', 'link:https://example.org/watched'])).toBe(true);
     const release = await feed.lock('watchedfeed', 5_000);
     await release!();
+    const lease = createRedisLease(redis, `${h.prefix}:feedback:imap-lock`);
+    expect(await lease.acquire(5_000)).toBe(true);
+    await lease.release();
 
     // MONITOR is written before a reply; one more round trip, seen on the monitor, means it has everything before it.
     const sentinel = `${h.prefix}:sentinel`;

@@ -50,12 +50,34 @@ export interface InboxConsumer {
 }
 
 /**
- * 1,000 entries: real bounces are tens of KB, so this keeps weeks of an
- * operator's backlog in a few tens of MB; a flood of hostile 10 MB messages
- * could still reach 10 GB, which is why old ones are trimmed and why the
- * operator is alerted on the stream's length, not its absence.
+ * 1,000 entries: real bounces are tens of KB, so that is a few tens of MB of
+ * operator backlog, and trimming (oldest first) stops a flood of hostile
+ * 10 MB messages short of ~10 GB. Its length (XLEN) is what says an operator
+ * has something to look at.
  */
 export const DEAD_LETTER_MAX_LEN = 1_000;
+
+/**
+ * Keeps a message for an operator in the dead-letter stream, in the same
+ * shape the consumer uses: the entry's fields plus `error` and `deadAt` (and
+ * `inboxId` when given). For a handler that read a message and found it
+ * unreadable: it stores it here and resolves, instead of throwing (which
+ * would only retry it `maxDeliveries` times first).
+ */
+export async function keepForOperator(
+  redis: RedisClient,
+  deadLetterKey: string,
+  entry: InboxEntry,
+  reason: string,
+  opts: { inboxId?: string; maxLen?: number } = {},
+): Promise<string> {
+  const fields: (string | Buffer)[] = ['raw', entry.raw, 'envelopeTo', JSON.stringify(entry.envelopeTo), 'source', entry.source, 'receivedAt', entry.receivedAt];
+  if (entry.remoteIp) fields.push('remoteIp', entry.remoteIp);
+  if (opts.inboxId) fields.push('inboxId', opts.inboxId);
+  fields.push('error', reason.slice(0, 2_000), 'deadAt', new Date().toISOString());
+  const maxLen = String(opts.maxLen ?? DEAD_LETTER_MAX_LEN);
+  return (await redis.xadd(deadLetterKey, 'MAXLEN', '~', maxLen, '*', ...(fields as [string]))) as string;
+}
 const REMEMBERED_ERRORS = 1_000;
 
 type RawEntry = [id: Buffer, fields: Buffer[] | null];

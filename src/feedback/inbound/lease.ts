@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { RedisClient } from '../../redis/connection.ts';
+import { loadLua, runLua } from '../../redis/lua.ts';
 
 /**
  * A lease in Redis (SET NX PX with a token of our own), so one poll round
@@ -12,7 +13,7 @@ export interface Lease {
   release(): Promise<void>;
 }
 
-const RELEASE = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0`;
+const RELEASE = loadLua(new URL('./lua/releaseLease.lua', import.meta.url));
 
 export function createRedisLease(redis: RedisClient, key: string): Lease {
   let token: string | undefined;
@@ -27,7 +28,7 @@ export function createRedisLease(redis: RedisClient, key: string): Lease {
       if (!token) return;
       const mine = token;
       token = undefined;
-      await redis.eval(RELEASE, 1, key, mine);
+      await runLua(redis, RELEASE, [key], [mine]);
     },
   };
 }

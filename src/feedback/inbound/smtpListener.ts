@@ -35,7 +35,7 @@ export interface BounceListenerOptions {
    * memory: each may hold up to maxMessageBytes while its message arrives.
    */
   maxConnections?: number;
-  /** How long to wait for Redis to take a message before answering 451. Default 15 s. */
+  /** How long to wait for Redis (the message's XADD, the rate counter) before answering 4xx. Default 15 s. */
   queueTimeoutMs?: number;
   /** How long close() lets messages in flight finish. Default 5 s. */
   closeGraceMs?: number;
@@ -61,7 +61,7 @@ function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
   let timer: NodeJS.Timeout;
   return Promise.race([
     p,
-    new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`inbox did not answer within ${ms} ms`)), ms))),
+    new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`Redis did not answer within ${ms} ms`)), ms))),
   ]).finally(() => clearTimeout(timer));
 }
 
@@ -70,7 +70,7 @@ export async function startBounceListener(opts: BounceListenerOptions): Promise<
   const maxMessageBytes = opts.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES;
   const queueTimeoutMs = opts.queueTimeoutMs ?? 15_000;
   const domain = asciiDomain(opts.domain);
-  if (!domain) throw new Error(`bounce listener: "${opts.domain}" is not a domain`);
+  if (!domain) throw Object.assign(new Error(`bounce listener: "${opts.domain}" is not a domain`), { code: 'BOUNCE_DOMAIN_INVALID' });
   // Sessions whose message is being queued: close() lets them finish and hangs up on the rest.
   const inFlight = new Set<SMTPServerSession>();
   let closing = false;
@@ -93,7 +93,7 @@ export async function startBounceListener(opts: BounceListenerOptions): Promise<
 
     onConnect(session, callback) {
       if (closing) return callback(smtpError(421, '4.3.2 Service shutting down, try again later'));
-      rateLimiter.allow(session.remoteAddress).then(
+      withTimeout(rateLimiter.allow(session.remoteAddress), queueTimeoutMs).then(
         (ok) => {
           if (ok) return callback();
           logger.warn({ remoteIp: session.remoteAddress }, 'bounce listener: connection rate limit reached');
