@@ -1,3 +1,4 @@
+import { resolve } from 'node:path';
 import { configFromProcess, ConfigError } from '../src/config.ts';
 import { createLogger } from '../src/logger.ts';
 import { createMetrics } from '../src/metrics.ts';
@@ -15,7 +16,7 @@ export async function runProcess(role: 'start' | 'api' | 'worker'): Promise<void
     }
     throw e;
   }
-  const logger = createLogger(config.logLevel);
+  const logger = createLogger(config.logLevel, undefined, { pretty: !config.production && process.stdout.isTTY === true });
   try {
     await preflight(config, logger);
   } catch {
@@ -31,6 +32,30 @@ export async function runProcess(role: 'start' | 'api' | 'worker'): Promise<void
     { role, mail: config.mail.smtpUrl ? 'smtp' : 'outbox', url: config.http.publicUrl, topics: config.topics.length },
     role === 'worker' ? 'briefwire workers running' : `briefwire listening on ${config.http.host}:${config.http.port}`,
   );
+  if (api && !config.production) {
+    const base = config.http.publicUrl;
+    const where = {
+      signup: `${base}/subscribe`,
+      admin: `${base}/admin`,
+      ...(config.editorTokens.includes('dev-editor-token') ? { devToken: 'dev-editor-token' } : {}),
+      ...(config.mail.smtpUrl ? {} : { outbox: resolve(config.mail.outboxDir) }),
+    };
+    // On a terminal, plain lines to click; in JSON logs, one line with the same fields.
+    if (process.stdout.isTTY) {
+      process.stdout.write(
+        [
+          '',
+          `  Signup page:  ${where.signup}`,
+          `  Editor desk:  ${where.admin}${where.devToken ? `   (token: ${where.devToken})` : ''}`,
+          ...(where.outbox ? [`  Mail goes to: ${where.outbox}/ (.eml files; SMTP_URL is unset)`] : []),
+          '',
+          '',
+        ].join('\n'),
+      );
+    } else {
+      logger.info(where, 'where to click');
+    }
+  }
   onShutdown(logger, config.shutdownGraceMs, [
     async () => {
       await api?.app.close();

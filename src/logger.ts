@@ -1,7 +1,13 @@
+import { createRequire } from 'node:module';
 import { pino, type Logger } from 'pino';
 
-/** JSON logs; tokens, secrets and addresses are redacted wherever they appear as fields. */
-export function createLogger(level: string, destination?: NodeJS.WritableStream): Logger {
+/**
+ * JSON logs; tokens, secrets and addresses are redacted wherever they appear as fields.
+ * `pretty` (development on a terminal): the same lines made readable by pino-pretty,
+ * loaded only then.
+ */
+export function createLogger(level: string, destination?: NodeJS.WritableStream, opts: { pretty?: boolean } = {}): Logger {
+  const out = destination ?? (opts.pretty ? prettyStream() : process.stdout);
   return pino(
     {
       level,
@@ -31,8 +37,13 @@ export function createLogger(level: string, destination?: NodeJS.WritableStream)
         }),
       },
     },
-    destination ?? process.stdout,
+    out,
   );
+}
+
+function prettyStream(): NodeJS.WritableStream {
+  const pretty = createRequire(import.meta.url)('pino-pretty') as (o: object) => NodeJS.WritableStream;
+  return pretty({ colorize: true, translateTime: 'HH:MM:ss', ignore: 'pid,hostname,app' });
 }
 
 export type { Logger };
