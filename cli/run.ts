@@ -28,6 +28,14 @@ export async function runProcess(role: 'start' | 'api' | 'worker'): Promise<void
   // Fastify, the admin UI or Bull Board, and the API never loads the workers or a mailer.
   const api = role !== 'worker' ? await (await import('../src/server.ts')).startApi(config, logger, { metrics }) : undefined;
   const workers = role !== 'api' ? await (await import('../workers/index.ts')).startWorkers(config, logger, { metrics }) : undefined;
+  // A worker on its own serves its counters itself; with the API here, its /metrics holds them.
+  const workerMetrics =
+    role === 'worker' && config.http.workerPort
+      ? await (await import('../workers/metricsServer.ts'))
+          .startWorkerMetricsServer({ host: config.http.host, port: config.http.workerPort, metrics, token: config.metricsToken, logger })
+          // A second worker on one host with the same port still sends mail; it says why it has no /metrics.
+          .catch((e: Error) => logger.error({ code: 'WORKER_PORT_UNAVAILABLE', port: config.http.workerPort, err: e.message }, 'worker metrics not served: set WORKER_PORT per worker (0 turns it off)'))
+      : undefined;
   logger.info(
     { role, mail: config.mail.smtpUrl ? 'smtp' : 'outbox', url: config.http.publicUrl, topics: config.topics.length },
     role === 'worker' ? 'briefwire workers running' : `briefwire listening on ${config.http.host}:${config.http.port}`,
@@ -62,6 +70,7 @@ export async function runProcess(role: 'start' | 'api' | 'worker'): Promise<void
     },
     async () => {
       await workers?.close();
+      await workerMetrics?.close();
     },
     async () => {
       await api?.services.close();

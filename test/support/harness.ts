@@ -42,6 +42,8 @@ export function testEnv(prefix: string, smtpUrl: string, overrides: Record<strin
     RETRY_BASE_MS: '200',
     THROTTLE_MS: '300',
     SHUTDOWN_GRACE_MS: '5000',
+    // Worker processes a test spawns would all take 9464; the worker metrics test picks its own.
+    WORKER_PORT: '0',
     ...overrides,
   };
 }
