@@ -65,6 +65,9 @@ export class SmtpPool {
     this.closed = true;
     for (const w of this.waiting.splice(0)) w();
     const idle = new Set(this.idle.splice(0));
-    for (const c of [...this.all]) (idle.has(c) ? c.quit() : c.destroy());
+    for (const c of [...this.all]) {
+      if (idle.has(c)) c.quit();
+      else c.destroy();
+    }
   }
 }

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { createHarness, type Harness } from '../support/harness.ts';
 import type { SmtpBehaviour } from '../support/smtpServer.ts';
-import { addSubscribers, countByRecipient, createBrief, dispatch, status, waitForStatus } from './support.ts';
+import { addSubscribers, countByRecipient, createBrief, dispatch, waitForStatus } from './support.ts';
 
 let h: Harness | undefined;
 afterEach(async () => {
