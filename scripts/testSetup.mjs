@@ -15,6 +15,7 @@ const NEEDS = [
   { what: 'Chromium', binaries: ['/usr/bin/chromium'], packages: ['chromium'] },
   { what: 'Dovecot', binaries: ['/usr/sbin/dovecot'], packages: ['dovecot-imapd'] },
   { what: 'redis-server', binaries: ['/usr/bin/redis-server', '/usr/local/bin/redis-server'], packages: ['redis-server', 'redis-tools'] },
+  { what: 'Prometheus', binaries: ['/usr/bin/prometheus'], packages: ['prometheus'] },
 ];
 
 const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
