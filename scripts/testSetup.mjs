@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // `npm test` runs this first (the `pretest` script), so the test command alone works on a fresh
 // Debian machine: it finds, or installs when it may, what the tests drive for real.
-// - Debian's Chromium (browser tests), Dovecot (the IMAP bounce mailbox test) and redis-server
+// - Debian's Chromium (browser tests), Dovecot (the IMAP bounce mailbox test), Prometheus (the dashboard test) and redis-server
 //   (the tests' private Redis servers): used where installed; installed with apt-get when running
 //   as root; otherwise it stops with one line saying what to install.
 // - Redis on REDIS_URL: when nothing answers on the local default and redis-server exists, it
