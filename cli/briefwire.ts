@@ -11,8 +11,13 @@ Usage:
   briefwire api                            the HTTP API only
   briefwire worker                         the queue workers only
   briefwire brief add FILE.md [--dispatch] add a Markdown brief (and send it)
+  briefwire brief edit ID FILE.md          replace a brief not yet sent with FILE.md
+  briefwire brief rm ID                    delete a brief never sent
+  briefwire brief archive ID               hide a brief from the list (web version stays)
+  briefwire dispatch list                  the latest dispatches with their counts
   briefwire dispatch status ID             live progress of a dispatch
   briefwire dispatch pause|resume|cancel ID  change a dispatch's state
+  briefwire dispatch retry-failed ID       resend to the failed recipients of a finished dispatch
   briefwire dispatch restore-bounced ID    put back the readers a dispatch marked bounced
   briefwire status                         live workers and their SMTP relay health
   briefwire subscribers import FILE.csv    import subscribers (--active: already confirmed)

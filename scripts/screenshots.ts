@@ -2,6 +2,10 @@
  * Renders the seed brief as a reader would get it and screenshots it in
  * Chromium at desktop (600 px) and phone (375 px) widths, plus a dark-mode
  * shot, into docs/screenshots/. Run: npx tsx scripts/screenshots.ts
+ * With --ops it also takes the admin ops page during a real dispatch
+ * (docs/screenshots/ops.png; needs Redis, --redis=URL, default 127.0.0.1:6379; about six minutes).
+ * With --desk, the editor with its live preview and the dispatch list
+ * (docs/screenshots/editor.png, dispatches.png; needs Redis as --ops does; seconds).
  *
  * Remote requests are blocked, so the remote image shows as its alt text, the
  * way many clients show it with images off.
@@ -13,6 +17,8 @@ import { compileBrief } from '../src/briefs/compile.ts';
 import { validateBrief } from '../src/briefs/model.ts';
 import { parseMarkdownBrief } from '../src/briefs/markdown.ts';
 import { personalize, prepareCompiled } from '../src/briefs/personalize.ts';
+import { shootOpsPage } from './opsScreenshot.ts';
+import { shootEditorDesk } from './deskScreenshots.ts';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const outDir = `${root}docs/screenshots`;
@@ -67,6 +73,15 @@ async function main(): Promise<void> {
       await page.screenshot({ path: `${outDir}/${shot.file}`, fullPage: true });
       await context.close();
       console.log(`wrote docs/screenshots/${shot.file}`);
+    }
+    if (process.argv.includes('--ops')) {
+      const redisUrl = process.argv.find((a) => a.startsWith('--redis='))?.slice('--redis='.length) ?? 'redis://127.0.0.1:6379';
+      await shootOpsPage(browser, { seedPath, outFile: `${outDir}/ops.png`, redisUrl });
+      console.log('wrote docs/screenshots/ops.png');
+    }
+    if (process.argv.includes('--desk')) {
+      const redisUrl = process.argv.find((a) => a.startsWith('--redis='))?.slice('--redis='.length) ?? 'redis://127.0.0.1:6379';
+      await shootEditorDesk(browser, { seed: readFileSync(seedPath, 'utf8'), outDir, redisUrl, topics: TOPICS, publicUrl: PUBLIC_URL });
     }
   } finally {
     await browser.close();

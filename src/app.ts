@@ -3,6 +3,7 @@ import formbody from '@fastify/formbody';
 import type { ApiServices } from './http/services.ts';
 import { registerErrorHandling } from './http/errors.ts';
 import { registerSecurityHeaders } from './http/securityHeaders.ts';
+import { registerBodyTypes } from './http/bodyTypes.ts';
 import subscribeRoutes from './http/routes/subscribe.ts';
 import subscriptionRoutes from './http/routes/subscription.ts';
 import healthRoutes from './http/routes/health.ts';
@@ -12,6 +13,7 @@ import webBriefRoutes from './http/routes/webBriefs.ts';
 import subscriberAdminRoutes from './http/routes/subscribersAdmin.ts';
 import openApiRoutes from './http/routes/openapi.ts';
 import adminUi from './http/admin/index.ts';
+import webhookRoutes from './feedback/webhooks/routes.ts';
 
 /** Builds the HTTP app. Never listens: src/server.ts does, and tests use inject(). */
 export async function buildApp(services: ApiServices): Promise<FastifyInstance> {
@@ -28,6 +30,7 @@ export async function buildApp(services: ApiServices): Promise<FastifyInstance> 
   });
   registerErrorHandling(app, config.mail.listName);
   registerSecurityHeaders(app);
+  registerBodyTypes(app);
   await app.register(formbody, { bodyLimit: config.http.bodyLimit });
   // Bodies read as text and parsed by their route: Markdown briefs, CSV imports,
   // and RFC 8058 one-click posts (which may come as multipart).
@@ -44,6 +47,19 @@ export async function buildApp(services: ApiServices): Promise<FastifyInstance> 
   await app.register(subscriberAdminRoutes, opts);
   await app.register(openApiRoutes, opts);
   await app.register(adminUi, opts);
+  // Relay webhooks, each verified by its own signature (no editor token); their own body parsers, in their own context.
+  const { webhooks } = config.feedback;
+  await app.register(webhookRoutes, {
+    ...(webhooks.ses ? { ses: { topicArns: webhooks.ses.topicArns } } : {}),
+    ...(webhooks.mailgun ? { mailgun: { signingKey: webhooks.mailgun.signingKey } } : {}),
+    ...(webhooks.sendgrid ? { sendgrid: { publicKey: webhooks.sendgrid.publicKey } } : {}),
+    ...(webhooks.postmark ? { postmark: { auth: webhooks.postmark.auth } } : {}),
+    ...(services.snsFetch?.certificate ? { fetchCertificate: services.snsFetch.certificate } : {}),
+    ...(services.snsFetch?.url ? { fetchUrl: services.snsFetch.url } : {}),
+    replayGuard: services.feedback.replayGuard,
+    intake: (events) => services.feedback.intake.handleWebhookEvents(events),
+    bodyLimit: config.http.bodyLimit,
+  });
   // The dispatch progress gauge reads the recent dispatches when /metrics is scraped.
   services.metrics.watchDispatches(() => services.dispatches.list(20));
   return app;

@@ -4,6 +4,7 @@ import { createVerp } from './feedback/verp.ts';
 import { imapTarget } from './feedback/inbound/imapUrl.ts';
 import { parseSendGridPublicKey } from './feedback/webhooks/sendgrid.ts';
 import { parsePostmarkAuth } from './feedback/webhooks/postmark.ts';
+import { canonicalTimeZone, parseQuietHours } from './cadence/time.ts';
 
 /**
  * The one place that reads the environment. Everything else receives the
@@ -19,15 +20,32 @@ const MIN_PRODUCTION_TOKEN_LENGTH = 32;
 
 export type Env = Record<string, string | undefined>;
 
+const EDITOR_LABEL = /^[A-Za-z0-9._@-]{1,64}$/;
+
+/**
+ * `label=token` or a bare `token`. A base64 token's `=` padding is not a label:
+ * the part after the first `=` must not start with another `=`, nor be empty.
+ */
+export function parseEditorToken(entry: string, position: number): { label: string; token: string } {
+  const at = entry.indexOf('=');
+  const label = at > 0 ? entry.slice(0, at) : '';
+  const token = at > 0 ? entry.slice(at + 1) : '';
+  if (EDITOR_LABEL.test(label) && token !== '' && !token.startsWith('=')) return { label, token };
+  return { label: `editor ${position + 1}`, token: entry };
+}
+
 function build(raw: z.output<typeof envSchema>) {
   const production = raw.NODE_ENV === 'production';
-  const publicUrl = raw.PUBLIC_URL.replace(/\/+$/, '');
+  const editors = raw.EDITOR_TOKENS.length ? raw.EDITOR_TOKENS.map(parseEditorToken) : [{ label: 'dev editor', token: DEV_EDITOR_TOKEN }];
+  // Unset, links follow the port it listens on: `PORT=3400 npm start` must not mail links to :3000.
+  const publicUrl = (raw.PUBLIC_URL ?? `http://localhost:${raw.PORT}`).replace(/\/+$/, '');
   return {
     env: raw.NODE_ENV,
     production,
     logLevel: raw.LOG_LEVEL,
     http: {
       port: raw.PORT,
+      workerPort: raw.WORKER_PORT,
       host: raw.HOST,
       publicUrl,
       trustProxyHops: raw.TRUST_PROXY_HOPS,
@@ -51,7 +69,9 @@ function build(raw: z.output<typeof envSchema>) {
           : undefined,
     },
     secretKey: raw.SECRET_KEY ?? DEV_SECRET,
-    editorTokens: raw.EDITOR_TOKENS.length ? raw.EDITOR_TOKENS : [DEV_EDITOR_TOKEN],
+    editorTokens: editors.map((e) => e.token),
+    /** Per token, in the same order: who a brief's history names (never the token itself). */
+    editorLabels: editors.map((e) => e.label),
     metricsToken: raw.METRICS_TOKEN,
     topics: raw.TOPICS,
     consent: { text: raw.CONSENT_TEXT, version: raw.CONSENT_VERSION },
@@ -78,6 +98,14 @@ function build(raw: z.output<typeof envSchema>) {
       jobLockMs: raw.JOB_LOCK_MS,
     },
     shutdownGraceMs: raw.SHUTDOWN_GRACE_MS,
+    cadence: {
+      /** The zone of a reader who chose none (canonical IANA spelling). */
+      defaultTimeZone: canonicalTimeZone(raw.DIGEST_TIME_ZONE) ?? 'UTC',
+      /** Local hour of the daily digest. */
+      digestHour: raw.DIGEST_HOUR,
+      /** Instant alerts wait out these local hours (breaking ones do not); undefined: none. */
+      quietHours: raw.QUIET_HOURS ? (parseQuietHours(raw.QUIET_HOURS) ?? undefined) : undefined,
+    },
     feed: {
       urls: raw.FEED_URL,
       pollIntervalSec: raw.FEED_POLL_INTERVAL,
@@ -190,7 +218,7 @@ export function loadConfig(env: Env): Config {
       problems.push('METRICS_TOKEN: required when NODE_ENV=production (or set METRICS_PUBLIC=true to serve /metrics without one)');
     }
     // Which token, never its value or length: the message ends up in logs.
-    const short = raw.EDITOR_TOKENS.flatMap((t, i) => (t.length < MIN_PRODUCTION_TOKEN_LENGTH ? [i + 1] : []));
+    const short = raw.EDITOR_TOKENS.flatMap((t, i) => (parseEditorToken(t, i).token.length < MIN_PRODUCTION_TOKEN_LENGTH ? [i + 1] : []));
     if (short.length) {
       problems.push(
         `EDITOR_TOKENS: each token must be at least ${MIN_PRODUCTION_TOKEN_LENGTH} characters when NODE_ENV=production ` +
@@ -198,7 +226,7 @@ export function loadConfig(env: Env): Config {
       );
     }
     if (problems.length) throw new ConfigError(`invalid configuration\n  ${problems.join('\n  ')}`);
-    if (!raw.PUBLIC_URL.startsWith('https://')) {
+    if (!raw.PUBLIC_URL?.startsWith('https://')) {
       throw new ConfigError('invalid configuration\n  PUBLIC_URL: must be https:// when NODE_ENV=production');
     }
   }

@@ -1,12 +1,8 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { Queue } from 'bullmq';
 import type { Dispatch } from './dispatch/model.ts';
-
-/** Every source and kind of delivery feedback (src/feedback/policy.ts), so each series exists from the start at 0. */
-const FEEDBACK_SOURCES = ['smtp', 'dsn', 'arf', 'ses', 'mailgun', 'sendgrid', 'postmark'] as const;
-const FEEDBACK_KINDS = ['hard-bounce', 'soft-bounce', 'complaint', 'unsubscribe', 'delivered'] as const;
-/** Why feedback changed nothing (src/feedback/intake.ts). */
-const FEEDBACK_UNUSED = ['unreadable', 'no-reader', 'unknown-address', 'erased', 'auto-reply', 'not-acted', 'duplicate'] as const;
+import { FEEDBACK_KINDS, FEEDBACK_SOURCES } from './feedback/policy.ts';
+import { FEEDBACK_UNUSED } from './feedback/intake.ts';
 
 /**
  * Prometheus metrics. One registry per process (not prom-client's global), so
@@ -33,6 +29,13 @@ export function createMetrics(opts: { defaults?: boolean } = {}) {
       help: 'Time for one SMTP send',
       labelNames: ['lane'],
       buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+      registers: [registry],
+    }),
+    publishToAccept: new Histogram({
+      name: 'briefwire_publish_to_accept_seconds',
+      help: 'From a dispatch being due (created, or its scheduled time) to the relay accepting one copy, by priority (breaking, normal, digest); a copy held for quiet hours counts its wait',
+      labelNames: ['priority'],
+      buckets: [0.25, 0.5, 1, 2, 5, 10, 20, 30, 60, 120, 300, 600, 1800, 3600, 4 * 3600, 12 * 3600, 24 * 3600],
       registers: [registry],
     }),
     feedback: new Counter({
@@ -75,7 +78,7 @@ export function createMetrics(opts: { defaults?: boolean } = {}) {
           const list = await recentDispatches();
           this.reset();
           for (const d of list) {
-            for (const state of ['total', 'sent', 'failed', 'suppressed', 'uncertain', 'bounced', 'complained'] as const) this.set({ dispatch: d.id, state }, d[state]);
+            for (const state of ['total', 'sent', 'failed', 'suppressed', 'uncertain', 'expired', 'bounced', 'complained'] as const) this.set({ dispatch: d.id, state }, d[state]);
           }
         } catch {
           // Redis down: keep the last values, as for queue depth.
@@ -90,8 +93,10 @@ export function createMetrics(opts: { defaults?: boolean } = {}) {
       queues.push(...list);
     },
   };
+  // Every series from the start, at 0: a rate over a series that appears only with its first bounce reads nothing.
   for (const source of FEEDBACK_SOURCES) for (const kind of FEEDBACK_KINDS) m.feedback.inc({ source, kind }, 0);
   for (const reason of FEEDBACK_UNUSED) m.feedbackUnused.inc({ reason }, 0);
+  for (const priority of ['breaking', 'normal', 'digest']) m.publishToAccept.zero({ priority });
   return m;
 }
 

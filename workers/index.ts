@@ -14,7 +14,8 @@ import { createStores } from '../src/stores.ts';
 import { loadConfirmationEmail, type ConfirmationEmail } from '../src/subscribers/confirmationEmail.ts';
 import { createMailer } from '../src/mail/createMailer.ts';
 import { createSendRateLimiter } from '../src/dispatch/sendRate.ts';
-import { createFeedbackPolicy } from '../src/feedback/policy.ts';
+import { createFeedback } from '../src/feedback/services.ts';
+import { startFeedbackInbound } from '../src/feedback/inboundService.ts';
 import { startMailWorker } from './mailWorker.ts';
 import { startDispatchWorker } from './dispatchWorker.ts';
 import { startDeliverWorker } from './deliverWorker.ts';
@@ -23,10 +24,16 @@ import { startConfirmationRelay } from './confirmationRelay.ts';
 import { scheduleFeedPolls } from '../src/feed/schedule.ts';
 import { createWorkerRegistry } from '../src/ops/workerRegistry.ts';
 import { startHeartbeat } from './heartbeat.ts';
+import { startOpsSampler } from './opsSampler.ts';
+import { createOpsSeries } from '../src/ops/series.ts';
 import { startMaintenance } from './maintenance.ts';
+import { startDigestWorker } from './digestWorker.ts';
+import { createDigestQueue, scheduleDigestRuns } from '../src/digests/queue.ts';
 
 export interface RunningWorkers {
   workers: Worker[];
+  /** The bounce listener's port, when BOUNCE_SMTP_PORT runs one. */
+  bounceSmtpPort?: number;
   /** The transactional pool (confirmations, test copies, feed notices); bulk sends have their own. */
   mailer: Mailer;
   /** Two steps: stop taking work and let in-flight sends finish (bounded by the grace period), then close. */
@@ -38,6 +45,8 @@ export interface WorkerOptions {
   queueSuffix?: string;
   /** One registry per process: `npm start` shares the API's, so one /metrics holds everything. */
   metrics?: Metrics;
+  /** The clock of planning and digest runs (quiet hours, digest hours); tests pass their own. */
+  clock?: () => Date;
 }
 
 /**
@@ -55,6 +64,8 @@ export async function startWorkers(config: Config, logger: Logger, opts: WorkerO
   const relayConnection = createRedis(config, 'worker', 'briefwire-confirm-relay');
   for (const c of [connection, storeConnection, relayConnection]) c.on('error', (err) => logger.warn({ err: err.message }, 'worker redis connection error'));
   const queues = createQueues(storeConnection, keys, queueNames(opts.queueSuffix));
+  const digestQueue = createDigestQueue(storeConnection, keys, opts.queueSuffix);
+  digestQueue.on('error', (err) => logger.warn({ queue: digestQueue.name, err: err.message }, 'queue connection error'));
   for (const q of queues.all()) q.on('error', (err) => logger.warn({ queue: q.name, err: err.message }, 'queue connection error'));
   const linkTokens = createLinkTokens(config.secretKey);
   const mailer = createMailer(config, logger);
@@ -72,23 +83,40 @@ export async function startWorkers(config: Config, logger: Logger, opts: WorkerO
   const bulkMailer = mailer.kind === 'smtp' ? createMailer(config, logger) : mailer;
   const stores = createStores(storeConnection, keys, config);
   const { subscribers, dispatches, briefs } = stores;
+  const feedback = createFeedback({ config, keys, redis: storeConnection, subscribers, dispatches, metrics, logger });
+  // Before any job runs: a bounce port that cannot be bound fails the start.
+  const inbound = await startFeedbackInbound({
+    config,
+    keys,
+    redis: storeConnection,
+    connect: () => {
+      const c = createRedis(config, 'worker', 'briefwire-feedback-inbox');
+      c.on('error', (err) => logger.warn({ err: err.message }, 'feedback inbox redis connection error'));
+      return c;
+    },
+    intake: feedback.intake,
+    logger,
+  });
+  const bounceAddress = feedback.verp ? { bounceAddress: feedback.verp.bounceAddress } : {};
   const workers: Worker[] = [
     startMailWorker(
-      { ...common, ...stores, redis: storeConnection, mailLane: createMailLane(queues.mail, storeConnection, keys), confirmation: loadConfirmation, templatesDir: DEFAULT_TEMPLATES_DIR },
+      { ...common, ...stores, ...bounceAddress, redis: storeConnection, mailLane: createMailLane(queues.mail, storeConnection, keys), confirmation: loadConfirmation, templatesDir: DEFAULT_TEMPLATES_DIR },
       connection,
       queues.mail.name,
     ),
     startDispatchWorker(
-      { ...common, redis: storeConnection, briefs, dispatches, deliverQueue: queues.deliver, templatesDir: DEFAULT_TEMPLATES_DIR },
+      { ...common, redis: storeConnection, briefs, dispatches, deliverQueue: queues.deliver, templatesDir: DEFAULT_TEMPLATES_DIR, now: opts.clock },
       connection,
       queues.dispatch.name,
     ),
+    startDigestWorker({ ...common, redis: storeConnection, briefs, dispatches, deliverQueue: queues.deliver, now: opts.clock }, connection, digestQueue.name),
     startDeliverWorker(
       {
         ...common,
         mailer: bulkMailer,
         dispatches,
-        policy: createFeedbackPolicy({ subscribers }),
+        policy: feedback.policy,
+        verp: feedback.verp,
         linkTokens,
         deliverQueue: queues.deliver,
         sendRate: createSendRateLimiter(storeConnection, keys, config.dispatch.sendRate),
@@ -98,6 +126,8 @@ export async function startWorkers(config: Config, logger: Logger, opts: WorkerO
       state,
     ),
   ];
+  // Upserting the digest scheduler is idempotent across processes: one `due` run every 15 minutes.
+  await scheduleDigestRuns(digestQueue);
   // The feed watcher runs only where feeds are configured; upserting the schedulers is idempotent across processes.
   if (config.feed.urls.length) {
     await scheduleFeedPolls(queues.feed, config);
@@ -107,6 +137,7 @@ export async function startWorkers(config: Config, logger: Logger, opts: WorkerO
     );
   }
   const heartbeat = startHeartbeat({ registry: createWorkerRegistry(storeConnection, keys), logger, transactional: mailer, bulk: bulkMailer });
+  const opsSampler = startOpsSampler({ series: createOpsSeries(storeConnection, keys), metrics, queues, dispatches, logger });
   const maintenance = startMaintenance({ config, logger, redis: storeConnection, keys, subscribers });
   const relay = startConfirmationRelay({ redis: relayConnection, stream: keys.confirmationStream, queue: queues.mail, logger });
   for (const w of workers) {
@@ -124,9 +155,12 @@ export async function startWorkers(config: Config, logger: Logger, opts: WorkerO
   return {
     workers,
     mailer,
+    ...(inbound?.smtpPort ? { bounceSmtpPort: inbound.smtpPort } : {}),
     async close() {
       state.stopping = true;
       maintenance.stop();
+      // The bounce listener stops taking mail and the inbox consumer finishes its entry, while Redis is still up.
+      await inbound?.close();
       await relay.close();
       const finished = Promise.all(workers.map((w) => w.close()));
       const wait = (ms: number) => new Promise<void>((r) => setTimeout(r, ms).unref());
@@ -138,8 +172,10 @@ export async function startWorkers(config: Config, logger: Logger, opts: WorkerO
       await Promise.race([finished, wait(2_000)]);
       await Promise.all(workers.map((w) => w.close(true).catch(() => undefined)));
       await heartbeat.stop();
+      await opsSampler.stop();
       await mailer.close();
       await queues.close();
+      await digestQueue.close();
       connection.disconnect();
       storeConnection.disconnect();
     },

@@ -18,7 +18,7 @@ export class ApiError extends CliError {
 
 /** The editor API over HTTP, with the bearer token; every failure becomes a CliError with a code. */
 export function createApiClient(config: CliConfig) {
-  return async function call(method: 'GET' | 'POST', path: string, opts: { body?: string; contentType?: string } = {}): Promise<Response> {
+  return async function call(method: 'GET' | 'POST' | 'PUT' | 'DELETE', path: string, opts: { body?: string; contentType?: string } = {}): Promise<Response> {
     let res: Response;
     try {
       res = await fetch(`${config.url}${path}`, {

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { isTimeZone, parseQuietHours } from '../cadence/time.ts';
 
 /**
  * Every environment variable briefwire reads: its parsing and, right beside it,
@@ -56,11 +57,18 @@ export const envSchema = z.object({
   }),
   PORT: int(3000, 0, 65535).register(envDocs, { description: 'HTTP port (0–65535).' }),
   HOST: z.string().default('127.0.0.1').register(envDocs, { description: 'Interface to listen on; `0.0.0.0` in a container.' }),
-  PUBLIC_URL: z.url({ protocol: /^https?$/ }).default('http://localhost:3000').register(envDocs, {
-    description:
-      'Base URL of links in emails (confirm, unsubscribe, preferences, web version). http or https; https in production. ' +
-      'A trailing `/` is dropped.',
+  WORKER_PORT: int(9464, 0, 65535).register(envDocs, {
+    description: 'Port of a worker process\'s own `/metrics` and `/healthz` (`npm run worker`; 0 turns it off). `npm start` serves one `/metrics` on `PORT` instead.',
   }),
+  PUBLIC_URL: z
+    .url({ protocol: /^https?$/ })
+    .optional()
+    .register(envDocs, {
+      description:
+        'Base URL of links in emails (confirm, unsubscribe, preferences, web version). http or https; https in production. ' +
+        'A trailing `/` is dropped. Unset (development): `http://localhost:` and the port it listens on.',
+      shownDefault: '`http://localhost:$PORT`',
+    }),
 
   REDIS_URL: z
     .string()
@@ -139,7 +147,9 @@ export const envSchema = z.object({
     description:
       'Comma-separated bearer tokens for the editor API and `/admin`. Required in production, each at least 32 ' +
       'characters. An `/admin` session lasts only while the token that opened it is listed: remove a token (and ' +
-      'restart) to end its sessions too.',
+      'restart) to end its sessions too. Each may be written `label=token` (label: 1–64 letters, digits, `.`, `_`, ' +
+      '`@`, `-`): a brief\'s history names the editor by that label (`editor 1`, `editor 2`… by position when ' +
+      'unlabelled), never by the token.',
   }),
   METRICS_TOKEN: optionalString().register(envDocs, {
     description:
@@ -225,6 +235,26 @@ export const envSchema = z.object({
   SHUTDOWN_GRACE_MS: int(30_000, 1_000).register(envDocs, {
     description: 'How long a shutdown waits for in-flight work (at least 1000 ms).',
   }),
+
+  DIGEST_TIME_ZONE: z
+    .string()
+    .default('UTC')
+    .refine(isTimeZone, 'must be an IANA time zone name, such as UTC or Europe/Paris')
+    .register(envDocs, {
+      description:
+        'The time zone of a reader who has not chosen one (IANA name, such as `Europe/Paris`); the signup page fills in the ' +
+        "reader's own from their browser.",
+    }),
+  DIGEST_HOUR: int(7, 0, 23).register(envDocs, {
+    description: "The local hour (0–23, in each reader's time zone) at which a daily reader's digest goes out.",
+  }),
+  QUIET_HOURS: optionalString()
+    .refine((v) => v === undefined || parseQuietHours(v) !== null, 'must be two different hours 0–23, such as 22-7')
+    .register(envDocs, {
+      description:
+        "Quiet hours in each reader's local time, such as `22-7` (from 22:00 to 07:00): an instant alert that falls in " +
+        'them waits until they end; a `breaking` dispatch ignores them. Unset: none.',
+    }),
 
   FEED_URL: list('')
     .refine(

@@ -4,10 +4,11 @@ import type { Keyspace } from '../redis/keys.ts';
 import type { Queues } from '../queue/queues.ts';
 import type { BriefStore } from '../briefs/store.ts';
 import type { SubscriberStore } from '../subscribers/store.ts';
-import type { Dispatch, DispatchStatus } from './model.ts';
+import type { Dispatch, DispatchPriority, DispatchStatus } from './model.ts';
 import type { DispatchStore } from './store.ts';
 import { countAudience } from './audience.ts';
 import { deliverJobOptions } from './planner.ts';
+import { JOB_PRIORITY } from '../cadence/urgency.ts';
 
 export class DispatchError extends Error {
   constructor(
@@ -19,8 +20,20 @@ export class DispatchError extends Error {
   }
 }
 
+/** A dispatch request that cannot be sent as asked (the API answers 400 naming `field`). */
+export class DispatchInputError extends Error {
+  readonly code = 'INVALID_INPUT';
+  constructor(
+    readonly field: 'expiresAt',
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
 export interface DispatchControl {
-  create(input: { briefId: string; topics?: string[]; at?: Date; force?: boolean }): Promise<{ id: string }>;
+  /** `priority` breaking: ahead of every waiting normal batch, through quiet hours; `expiresAt`: who is not reached by then never gets it. */
+  create(input: { briefId: string; topics?: string[]; at?: Date; force?: boolean; priority?: DispatchPriority; expiresAt?: Date }): Promise<{ id: string }>;
   pause(id: string): Promise<Dispatch>;
   resume(id: string): Promise<Dispatch>;
   cancel(id: string): Promise<Dispatch>;
@@ -60,12 +73,16 @@ export function createDispatchControl(deps: {
   };
 
   return {
-    async create({ briefId, topics = [], at, force = false }) {
+    async create({ briefId, topics = [], at, force = false, priority = 'normal', expiresAt }) {
       if (!(await deps.briefs.get(briefId))) throw new DispatchError('BRIEF_NOT_FOUND', 'No such brief.');
       const scheduled = at && at.getTime() > Date.now() + 1000 ? at : undefined;
-      const { id, created } = await dispatches.create({ briefId, topics, scheduledAt: scheduled?.toISOString(), force });
+      if (expiresAt && expiresAt.getTime() <= (scheduled ?? new Date()).getTime()) {
+        throw new DispatchInputError('expiresAt', `must be later than ${scheduled ? 'the scheduled time' : 'now'}: nobody could be reached before it`);
+      }
+      const { id, created } = await dispatches.create({ briefId, topics, scheduledAt: scheduled?.toISOString(), force, priority, expiresAt });
       if (!created) throw new DispatchError('ALREADY_DISPATCHED', 'This brief has already been dispatched; send "force": true to send it again.', id);
-      await queues.dispatch.add('plan', { dispatchId: id }, { jobId: planJobId(id), delay: scheduled ? scheduled.getTime() - Date.now() : 0 });
+      // A breaking dispatch's planning job goes ahead of routine ones waiting for a planner too.
+      await queues.dispatch.add('plan', { dispatchId: id }, { jobId: planJobId(id), delay: scheduled ? scheduled.getTime() - Date.now() : 0, priority: JOB_PRIORITY[priority] });
       return { id };
     },
     pause: (id) => move(id, 'paused', ['planning', 'sending']),
@@ -98,7 +115,7 @@ export function createDispatchControl(deps: {
         const n = await dispatches.resetFailed(id, ids);
         if (!n) return;
         requeued += n;
-        await queues.deliver.add('deliver', { dispatchId: id, batch, ids }, deliverJobOptions(config, id, batch));
+        await queues.deliver.add('deliver', { dispatchId: id, batch, ids }, deliverJobOptions(config, id, batch, { priority: d.priority }));
         await dispatches.checkpoint(id, batch, 0, 0);
         batch++;
       };

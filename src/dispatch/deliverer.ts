@@ -5,11 +5,13 @@ import type { Metrics } from '../metrics.ts';
 import type { Mailer, MailSendError } from '../mail/mailer.ts';
 import { classifySmtpFailure, describeSmtpFailure, enhancedStatus, refusalReason, type SmtpFailureKind } from '../mail/smtpFailure.ts';
 import type { DeliveryFeedback, FeedbackPolicy } from '../feedback/policy.ts';
+import type { Verp } from '../feedback/verp.ts';
 import type { LinkTokens } from '../subscribers/tokens.ts';
 import type { ClaimRequest, ClaimResult, DispatchStore, RecordOutcome } from './store.ts';
 import type { SendRateLimiter } from './sendRate.ts';
 import { renderBulkMessage, type PrebuiltMessage } from './bulkMessage.ts';
 import { claimerFor } from './claimBatcher.ts';
+import { dispatchUrgency } from '../cadence/urgency.ts';
 
 export interface DelivererDeps {
   config: Config;
@@ -21,6 +23,8 @@ export interface DelivererDeps {
   policy: FeedbackPolicy;
   linkTokens: LinkTokens;
   sendRate: SendRateLimiter;
+  /** BOUNCE_ADDRESS set: each copy's envelope sender names its dispatch and reader (VERP), so a late bounce says whose it is. */
+  verp?: Verp | null;
 }
 
 /** What the queue should do with the batch job next. */
@@ -85,6 +89,8 @@ export async function deliverBatch(
   // Label lookups once per batch, not per recipient.
   const sentTotal = metrics.emails.labels({ lane: 'bulk', outcome: 'sent' });
   const sendSeconds = metrics.sendSeconds.labels({ lane: 'bulk' });
+  const urgency = await dispatchUrgency(dispatches, job.dispatchId);
+  const publishToAccept = metrics.publishToAccept.labels({ priority: urgency.priority });
   const transient: string[] = [];
   let stop: BatchOutcome | null = null;
   let lastError = '';
@@ -118,7 +124,7 @@ export async function deliverBatch(
       return null;
     }
     if (claim.action === 'skip') {
-      if (claim.state === 'suppressed') metrics.emails.inc({ lane: 'bulk', outcome: 'suppressed' });
+      if (claim.state === 'suppressed' || claim.state === 'expired') metrics.emails.inc({ lane: 'bulk', outcome: claim.state });
       return null;
     }
     const token = deps.linkTokens.sign(id);
@@ -129,10 +135,13 @@ export async function deliverBatch(
       unsubscribeUrl: `${base}/unsubscribe/${token}`,
       preferencesUrl: `${base}/preferences/${token}`,
     });
+    // One HMAC per copy; the From: header is in the prebuilt message and never changes.
+    const from = deps.verp ? deps.verp.envelopeFor(job.dispatchId, id) : message.from;
     const started = performance.now();
     try {
-      await deps.mailer.send({ from: message.from, to: claim.email, raw });
+      await deps.mailer.send({ from, to: claim.email, raw });
       sentTotal.inc();
+      publishToAccept.observe((Date.now() - urgency.publishedMs) / 1000);
       return { subscriberId: id, outcome: 'sent' };
     } catch (e) {
       const err = e as MailSendError;

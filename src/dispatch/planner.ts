@@ -6,8 +6,12 @@ import type { Keyspace } from '../redis/keys.ts';
 import type { DeliverJob } from '../queue/queues.ts';
 import type { BriefStore, StoredBrief } from '../briefs/store.ts';
 import type { DispatchStore } from './store.ts';
-import { streamAudience } from './audience.ts';
+import type { SendPriority } from './model.ts';
 import { buildDispatchMessageInThread } from './messageThread.ts';
+import { streamAudienceWithDelivery } from '../cadence/audience.ts';
+import { createRouter } from '../cadence/route.ts';
+import { createPlanState } from '../cadence/planState.ts';
+import { JOB_PRIORITY } from '../cadence/urgency.ts';
 
 export interface PlannerDeps {
   config: Config;
@@ -18,15 +22,20 @@ export interface PlannerDeps {
   dispatches: DispatchStore;
   deliverQueue: Queue<DeliverJob>;
   templatesDir: string;
+  /** The clock (tests pass their own): the plan time decides quiet hours and the dispatch's place in the digest log. */
+  now?: () => Date;
 }
 
 export const deliverJobId = (dispatchId: string, batch: number) => `${dispatchId}-${batch}`;
 
-export function deliverJobOptions(config: Config, dispatchId: string, batch: number) {
+/** `delay`: a batch held for its readers' quiet hours (ms from now). */
+export function deliverJobOptions(config: Config, dispatchId: string, batch: number, opts: { priority?: SendPriority; delay?: number } = {}) {
   return {
     jobId: deliverJobId(dispatchId, batch),
     attempts: config.dispatch.attempts,
     backoff: { type: 'exponential' as const, delay: config.dispatch.retryBaseMs, jitter: 0.5 },
+    priority: JOB_PRIORITY[opts.priority ?? 'normal'],
+    ...(opts.delay && opts.delay > 0 ? { delay: Math.ceil(opts.delay) } : {}),
   };
 }
 
@@ -41,21 +50,28 @@ async function prepareDispatchMessage(
   deps: { config: Config; dispatches: DispatchStore; templatesDir: string },
   dispatchId: string,
   stored: StoredBrief,
+  date: Date,
 ): Promise<void> {
   if (await deps.dispatches.loadMessage(dispatchId)) return;
-  const message = await buildDispatchMessageInThread({ config: deps.config, stored, templatesDir: deps.templatesDir, date: new Date() });
+  const message = await buildDispatchMessageInThread({ config: deps.config, stored, templatesDir: deps.templatesDir, date });
   await deps.dispatches.saveMessage(dispatchId, JSON.stringify(message));
 }
 
 /**
  * The planning job: builds the message once, then streams the audience into
- * deliver jobs. Restartable: it resumes from its checkpoint, and deterministic
- * job ids make a batch added twice count once.
+ * deliver jobs. Each reader is routed on the way (src/cadence/route.ts): a
+ * daily reader is left to their digest, a reader in their quiet hours goes in
+ * a batch held until those end (BullMQ's delay), everyone else in a batch that
+ * goes at once; batches carry the dispatch's priority. Restartable: it resumes
+ * from its checkpoint, taken after each flush of every pending batch, and
+ * deterministic job ids make a batch added twice count once.
  */
 export async function planDispatch(deps: PlannerDeps, dispatchId: string): Promise<void> {
   const { dispatches, config } = deps;
+  const now = deps.now ?? (() => new Date());
   const d = await dispatches.get(dispatchId);
-  if (!d || d.status === 'cancelled' || d.status === 'done' || d.status === 'failed') return;
+  // A digest send is planned by its digest run (src/digests/run.ts), never here.
+  if (!d || d.kind === 'digest' || d.status === 'cancelled' || d.status === 'done' || d.status === 'failed') return;
   if (d.status === 'scheduled') await dispatches.transition(dispatchId, 'planning', ['scheduled']);
 
   const stored = await deps.briefs.get(d.briefId);
@@ -63,31 +79,63 @@ export async function planDispatch(deps: PlannerDeps, dispatchId: string): Promi
     await dispatches.transition(dispatchId, 'failed', ['planning', 'sending', 'paused'], { code: 'PLANNER_FAILED', text: 'the brief no longer exists' });
     return;
   }
-  await prepareDispatchMessage(deps, dispatchId, stored);
+  await prepareDispatchMessage(deps, dispatchId, stored, now());
   await deps.briefs.markPublished(stored.id);
+  const plan = createPlanState(deps.redis, deps.keys);
+  const planAtMs = await plan.start(dispatchId, now().getTime());
 
   const topics = d.topics.length ? d.topics : stored.brief.topics;
+  const route = createRouter({
+    topics,
+    defaultTimeZone: config.cadence.defaultTimeZone,
+    quietHours: config.cadence.quietHours,
+    ignoreQuietHours: d.priority === 'breaking',
+    planAtMs,
+    expiresMs: d.expiresAt ? Date.parse(d.expiresAt) : undefined,
+  });
   let { cursor, batches } = await dispatches.cursor(dispatchId);
-  let batch: string[] = [];
-  const emit = async (last: number) => {
-    await deps.deliverQueue.add('deliver', { dispatchId, batch: batches, ids: batch }, deliverJobOptions(config, dispatchId, batches));
-    await dispatches.checkpoint(dispatchId, batches, last, batch.length);
-    batches++;
-    batch = [];
+  /** Pending readers by when their batch may go (0: at once). */
+  const pending = new Map<number, string[]>();
+  let waiting = 0;
+  let daily = 0;
+  const flush = async (position: number) => {
+    let batch = batches;
+    let recipients = 0;
+    for (const notBefore of [...pending.keys()].sort((a, b) => a - b)) {
+      const ids = pending.get(notBefore)!;
+      const delay = notBefore ? notBefore - now().getTime() : 0;
+      await deps.deliverQueue.add('deliver', { dispatchId, batch, ids }, deliverJobOptions(config, dispatchId, batch, { priority: d.priority, delay }));
+      batch++;
+      recipients += ids.length;
+    }
+    await plan.checkpoint(dispatchId, { firstBatch: batches, batches: batch - batches, cursor: position, recipients, daily });
+    batches = batch;
+    cursor = position;
+    pending.clear();
+    waiting = 0;
+    daily = 0;
   };
-  for await (const { id, score } of streamAudience(deps.redis, deps.keys, { topics, after: cursor })) {
-    batch.push(id);
-    if (batch.length >= config.dispatch.batchSize) {
-      await emit(score);
-      cursor = score;
-      const now = await dispatches.get(dispatchId);
-      if (now?.status === 'cancelled') return;
+  let last = cursor;
+  for await (const reader of streamAudienceWithDelivery(deps.redis, deps.keys, { topics, after: cursor })) {
+    last = reader.score;
+    const where = route(reader);
+    if (where.kind === 'daily') {
+      daily++;
+      continue;
+    }
+    let ids = pending.get(where.notBefore);
+    if (!ids) pending.set(where.notBefore, (ids = []));
+    ids.push(reader.id);
+    if (++waiting >= config.dispatch.batchSize) {
+      await flush(reader.score);
+      const current = await dispatches.get(dispatchId);
+      if (current?.status === 'cancelled') return;
     }
   }
-  if (batch.length) await emit(Number(batch[batch.length - 1]));
+  if (waiting || daily) await flush(last);
   await dispatches.setPlanned(dispatchId, true);
   // With no audience, or when every batch already finished, this closes the dispatch.
   await dispatches.transition(dispatchId, 'sending', ['planning']);
   await dispatches.batchDone(dispatchId, null);
-  deps.logger.info({ dispatchId, batches }, 'dispatch planned');
+  deps.logger.info({ dispatchId, batches, priority: d.priority }, 'dispatch planned');
 }

@@ -12,7 +12,7 @@ const FINISHED = new Set(['done', 'cancelled', 'failed']);
 
 /** Per-dispatch keys with per-recipient detail, dropped at the end of retention. */
 export function detailKeys(keys: Keyspace, id: string): string[] {
-  return [keys.dispatchLedger(id), keys.dispatchMessage(id), keys.dispatchBatchesDone(id), keys.dispatchRecent(id), keys.dispatchBounced(id)];
+  return [keys.dispatchLedger(id), keys.dispatchMessage(id), keys.dispatchBatchesDone(id), keys.dispatchRecent(id), keys.dispatchBounced(id), keys.dispatchComplained(id)];
 }
 
 export async function expireDispatchDetail(redis: RedisClient, keys: Keyspace, finishedBefore: Date): Promise<string[]> {

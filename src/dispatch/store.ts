@@ -2,7 +2,7 @@ import type { RedisClient } from '../redis/connection.ts';
 import { loadLua, runLua } from '../redis/lua.ts';
 import type { Keyspace } from '../redis/keys.ts';
 import { splitTopics, joinTopics } from '../subscribers/model.ts';
-import type { Dispatch, DispatchStatus, LedgerState } from './model.ts';
+import type { Dispatch, DispatchPriority, DispatchStatus, LedgerState, SendPriority } from './model.ts';
 
 export type ClaimResult = { action: 'send'; email: string } | { action: 'skip'; state: LedgerState } | { action: 'halt'; status: DispatchStatus | 'missing' };
 export type RecordOutcome = 'sent' | 'failed' | 'uncertain' | 'release';
@@ -13,7 +13,7 @@ export type ReasonCode = 'SMTP_REFUSED' | 'BOUNCE_SPIKE' | 'COMPLAINT_SPIKE' | '
 
 /** Dispatch records, their state machine, checkpoints and the delivery ledger. */
 export interface DispatchStore {
-  create(input: { briefId: string; topics: string[]; scheduledAt?: string; force: boolean }): Promise<{ id: string; created: boolean }>;
+  create(input: { briefId: string; topics: string[]; scheduledAt?: string; force: boolean; priority?: DispatchPriority; expiresAt?: Date }): Promise<{ id: string; created: boolean }>;
   get(id: string): Promise<Dispatch | null>;
   latestForBriefs(briefIds: string[]): Promise<(string | null)[]>;
   list(limit: number): Promise<Dispatch[]>;
@@ -47,7 +47,12 @@ function parse(h: Record<string, string>): Dispatch | null {
   if (!h.id) return null;
   return {
     id: h.id,
-    briefId: h.briefId!,
+    kind: h.kind === 'digest' ? 'digest' : 'brief',
+    briefId: h.briefId ?? '',
+    ...(h.briefIds ? { briefIds: h.briefIds.split('|') } : {}),
+    ...(h.run ? { run: h.run } : {}),
+    priority: (h.priority as SendPriority | undefined) ?? 'normal',
+    ...(h.expiresAt ? { expiresAt: h.expiresAt } : {}),
     topics: splitTopics(h.topics),
     status: h.status as DispatchStatus,
     createdAt: h.createdAt!,
@@ -62,6 +67,8 @@ function parse(h: Record<string, string>): Dispatch | null {
     failed: num(h.failed),
     suppressed: num(h.suppressed),
     uncertain: num(h.uncertain),
+    expired: num(h.expired),
+    daily: num(h.daily),
     bounced: num(h.bounced),
     complained: num(h.complained),
     ...(h.reason ? { reason: h.reason } : {}),
@@ -93,9 +100,10 @@ export function createDispatchStore(redis: RedisClient, keys: Keyspace): Dispatc
   const newDispatchId = async () => `d${await redis.incr(keys.dispatchSeq)}`;
 
   return {
-    async create({ briefId, topics, scheduledAt, force }) {
+    async create({ briefId, topics, scheduledAt, force, priority = 'normal', expiresAt }) {
       const now = new Date();
-      const rest = [joinTopics(topics), scheduledAt ? 'scheduled' : 'planning', now.toISOString(), scheduledAt ?? '', force ? '1' : '0', now.getTime()];
+      const expiry = expiresAt ? [expiresAt.toISOString(), expiresAt.getTime()] : ['', ''];
+      const rest = [joinTopics(topics), scheduledAt ? 'scheduled' : 'planning', now.toISOString(), scheduledAt ?? '', force ? '1' : '0', now.getTime(), priority, ...expiry];
       // The script may name only keys it is given: the brief's current dispatch is read, and a
       // new id allocated, first; the script re-checks the pointer and asks again when it moved.
       const attempt = (existing: string, newId: string) =>
@@ -146,7 +154,8 @@ export function createDispatchStore(redis: RedisClient, keys: Keyspace): Dispatc
     },
     async claim(id, requests) {
       const claimKeys = ledgerKeys(id);
-      const args: string[] = [];
+      // The expiry check in the script compares with this moment: one per call, not per recipient.
+      const args: string[] = [String(Date.now())];
       for (const r of requests) {
         claimKeys.push(keys.subscriber(r.subscriberId));
         args.push(r.subscriberId, r.previous?.subscriberId ?? '', r.previous?.outcome ?? '');

@@ -91,7 +91,8 @@ export function createFeedbackPolicy(deps: FeedbackPolicyDeps): FeedbackPolicy {
 
   return {
     async apply(f) {
-      deps.metrics?.feedback.inc({ source: f.source, kind: f.kind });
+      // Our own conversation's 4xx is a retry, not a soft bounce (above): not counted as one either.
+      if (!(f.source === 'smtp' && (f.kind === 'soft-bounce' || f.kind === 'delivered'))) deps.metrics?.feedback.inc({ source: f.source, kind: f.kind });
       switch (f.kind) {
         case 'hard-bounce':
           return bounce(f, f.detail);

@@ -9,6 +9,8 @@ import { createLinkTokens, type LinkTokens } from '../subscribers/tokens.ts';
 import { createDispatchControl, type DispatchControl } from '../dispatch/control.ts';
 import { DEFAULT_TEMPLATES_DIR } from '../briefs/templates.ts';
 import { createStores, type Stores } from '../stores.ts';
+import { createFeedback, type Feedback } from '../feedback/services.ts';
+import type { FetchCertificate } from '../feedback/webhooks/sns.ts';
 
 /**
  * What the API process is made of: its own fail-fast Redis connection (a
@@ -25,8 +27,17 @@ export interface ApiServices extends Stores {
   linkTokens: LinkTokens;
   mailLane: MailLane;
   dispatchControl: DispatchControl;
+  /** Relay webhooks land here: the feedback policy and intake, and their replay guard. */
+  feedback: Feedback;
+  /** How the SES webhook fetches SNS certificates and visits SubscribeURLs; unset: https (src/feedback/webhooks/snsFetch.ts). */
+  snsFetch?: SnsFetch;
   templatesDir: string;
   close(): Promise<void>;
+}
+
+export interface SnsFetch {
+  certificate?: FetchCertificate;
+  url?: (url: string) => Promise<void>;
 }
 
 export interface ApiServiceOptions {
@@ -36,6 +47,8 @@ export interface ApiServiceOptions {
   metrics?: Metrics;
   /** A connection the caller owns (and closes). */
   redis?: RedisClient;
+  /** Tests: SNS certificates and subscription URLs without the network. */
+  snsFetch?: SnsFetch;
 }
 
 export function createApiServices(config: Config, logger: Logger, opts: ApiServiceOptions = {}): ApiServices {
@@ -58,6 +71,8 @@ export function createApiServices(config: Config, logger: Logger, opts: ApiServi
     linkTokens: createLinkTokens(config.secretKey),
     mailLane: createMailLane(queues.mail, redis, keys),
     dispatchControl: createDispatchControl({ config, keys, redis, queues, briefs: stores.briefs, dispatches: stores.dispatches, subscribers: stores.subscribers }),
+    feedback: createFeedback({ config, keys, redis, subscribers: stores.subscribers, dispatches: stores.dispatches, metrics, logger }),
+    ...(opts.snsFetch ? { snsFetch: opts.snsFetch } : {}),
     templatesDir: DEFAULT_TEMPLATES_DIR,
     async close() {
       await queues.close();

@@ -12,6 +12,8 @@ export interface TransactionalMailDeps {
   mailer: Mailer;
   metrics: Metrics;
   logger: Logger;
+  /** BOUNCE_ADDRESS: the envelope sender of every transactional message when set (the From: header stays). */
+  bounceAddress?: string;
 }
 
 /**
@@ -24,7 +26,7 @@ export interface TransactionalMailDeps {
  */
 export async function sendTransactional(deps: TransactionalMailDeps, message: { from: string; to: string; raw: Buffer }): Promise<void> {
   try {
-    await deps.mailer.send(message);
+    await deps.mailer.send(deps.bounceAddress ? { ...message, from: deps.bounceAddress } : message);
     deps.metrics.emails.inc({ lane: 'transactional', outcome: 'sent' });
   } catch (e) {
     const err = e as MailSendError;

@@ -27,6 +27,10 @@ export function keyspace(prefix: string) {
     pendingSubscribers: k('subs', 'pending'),
     /** id -> topics ("|"-joined) for active subscribers, read in pages by the planner. */
     activeTopics: k('subs', 'topics'),
+    /** id -> `<time zone>;<cadence>` for readers whose cadence or zone is not the default (src/cadence/model.ts), read with activeTopics by the planner. */
+    subscriberDelivery: k('subs', 'delivery'),
+    /** Readers with a daily cadence, scored by when their digest is next looked at (ms): the digest run pages from here. */
+    dailySubscribers: k('subs', 'daily'),
 
     // Confirmation and signup limits.
     confirmToken: (hash: string) => k('confirm', hash),
@@ -41,6 +45,10 @@ export function keyspace(prefix: string) {
     brief: (id: string) => k('brief', id),
     briefBySlug: k('brief', 'by-slug'),
     briefs: k('briefs'),
+    /** Archived briefs, scored by numeric id: out of the editors' list, web version kept. */
+    archivedBriefs: k('briefs', 'archived'),
+    /** A brief's history: one JSON entry per change (who by editor label, when, which fields), oldest first, capped. */
+    briefHistory: (id: string) => k('brief', id, 'history'),
 
     // Dispatches and their delivery ledgers.
     dispatchSeq: k('dispatch', 'seq'),
@@ -58,6 +66,16 @@ export function keyspace(prefix: string) {
     dispatches: k('dispatches'),
     /** The global send-rate cap's counter for one second (epoch seconds). */
     sendRate: (second: number) => k('send-rate', second),
+
+    // Daily digests (src/digests/): each digest send is a dispatch of kind `digest`, in `dispatches` too.
+    /** Brief dispatches by when they started sending (ms): what a digest gathers from. */
+    digestLog: k('digest', 'log'),
+    /** Digest sends (dispatch ids), scored by dispatch number. */
+    digestSends: k('digests'),
+    /** One digest run: `@at` (its time, ms) and each distinct set of briefs -> the digest send that carries it; kept a week. */
+    digestRun: (runId: string) => k('digest', 'run', runId),
+    /** The readers a digest send goes to, in the order taken, until its batches are all queued. */
+    digestMembers: (dispatchId: string) => k('dispatch', dispatchId, 'members'),
 
     // Transactional lane.
     /** A test send's request (brief id and addresses), kept a day; the mail job carries only its id. */
@@ -98,6 +116,8 @@ export function keyspace(prefix: string) {
     adminSession: (idHash: string) => k('admin-session', idHash),
     /** Worker heartbeats: worker id -> JSON (host, pid, SMTP health), refreshed every few seconds. */
     workers: k('workers'),
+    /** The ops charts: per epoch minute, a hash of what every worker counted and saw in it; expires once older than the charts reach (src/ops/series.ts). */
+    opsMinute: (minute: number) => k('ops', 'minute', minute),
   };
 }
 

@@ -1,3 +1,5 @@
+import type { CadenceSetting } from '../cadence/model.ts';
+
 export const SUBSCRIBER_STATUSES = ['pending', 'active', 'unsubscribed', 'bounced', 'complained'] as const;
 export type SubscriberStatus = (typeof SUBSCRIBER_STATUSES)[number];
 
@@ -13,6 +15,10 @@ export interface Subscriber {
   confirmedAt?: string;
   /** An unsubscribed, bounced or complained reader signed up again: their click on the confirmation link re-activates them. */
   rejoinRequestedAt?: string;
+  /** Each brief as it is sent (`instant`, also when absent), or in a daily digest, for all topics or per topic. */
+  cadence?: CadenceSetting;
+  /** IANA name; absent: DIGEST_TIME_ZONE. */
+  timeZone?: string;
 }
 
 /**
@@ -31,7 +37,7 @@ export type ConsentEvent =
   | { type: 'bounce' | 'complaint'; at: string; detail: string; dispatchId?: string; source?: FeedbackSource; status?: string }
   /** An editor undid the bounces a dispatch recorded (restore-bounced). */
   | { type: 'restore'; at: string; dispatchId: string; detail: string }
-  /** An editor put one bounced or complained reader back (the subscriber page); `editor` is a fingerprint of their token, never the token. */
+  /** An editor put one bounced or complained reader back (the subscriber page); `editor` is their token's label (EDITOR_TOKENS), never the token. */
   | { type: 'restore'; at: string; editor: string; from: 'bounced' | 'complained'; detail: string };
 
 /** Topics are stored "|"-joined; "|" cannot appear in a configured topic name. */

@@ -4,12 +4,22 @@ import type { Keyspace } from '../redis/keys.ts';
 import { addressIdentity } from './address.ts';
 import { type ConsentEvent, type Subscriber, type SubscriberStatus, joinTopics, splitTopics } from './model.ts';
 import { limitRefusal, type LimitRefusal, type SignupWindows } from './limits.ts';
+import { decodeCadence, encodeCadence, type CadenceSetting } from '../cadence/model.ts';
 
 export interface SignupInput {
   email: string;
   name: string;
   topics: string[];
   event: Extract<ConsentEvent, { type: 'signup' }>;
+  cadence?: CadenceSetting;
+  /** IANA name; absent: DIGEST_TIME_ZONE. */
+  timeZone?: string;
+}
+
+/** A reader's cadence and time zone; an absent field keeps what is stored. */
+export interface DeliveryChange {
+  cadence?: CadenceSetting;
+  timeZone?: string;
 }
 
 export type SignupOutcome =
@@ -33,12 +43,13 @@ export interface SubscriberStore {
   signup(input: SignupInput, windows: SignupWindows): Promise<SignupOutcome>;
   confirm(id: string, ip: string, at: Date): Promise<SubscriberStatus | null>;
   leave(id: string, status: 'unsubscribed' | 'bounced' | 'complained', event: ConsentEvent): Promise<SubscriberStatus | null>;
-  setTopics(id: string, topics: string[]): Promise<SubscriberStatus | null>;
+  /** Topics, and the cadence and time zone when given (the preferences page). */
+  setTopics(id: string, topics: string[], delivery?: DeliveryChange): Promise<SubscriberStatus | null>;
   /** Puts those of `ids` still 'bounced' back to 'active', logging `event`; returns how many. */
   restoreBounced(ids: readonly string[], event: Extract<ConsentEvent, { type: 'restore' }>): Promise<number>;
-  /** An editor's restore of one bounced or complained reader who had confirmed (restore.lua); null: no such subscriber. */
-  restore(id: string, event: Extract<ConsentEvent, { type: 'restore' }>): Promise<RestoreOutcome | null>;
-  importRow(row: { email: string; name: string; topics: string[]; status: 'pending' | 'active'; event: ConsentEvent }): Promise<ImportOutcome>;
+  /** An editor's restore of one reader still `from` (bounced or complained) who had confirmed (restore.lua); null: no such subscriber. */
+  restore(id: string, from: 'bounced' | 'complained', event: Extract<ConsentEvent, { type: 'restore' }>): Promise<RestoreOutcome | null>;
+  importRow(row: { email: string; name: string; topics: string[]; status: 'pending' | 'active'; event: ConsentEvent } & DeliveryChange): Promise<ImportOutcome>;
   erase(id: string): Promise<boolean>;
   /** Removes the subscribers who signed up before that time and never confirmed; returns how many. */
   expirePending(signedUpBefore: Date): Promise<number>;
@@ -78,6 +89,8 @@ function toSubscriber(h: Record<string, string>): Subscriber | null {
     updatedAt: h.updatedAt ?? '',
     ...(h.confirmedAt ? { confirmedAt: h.confirmedAt } : {}),
     ...(h.rejoinAt ? { rejoinRequestedAt: h.rejoinAt } : {}),
+    cadence: decodeCadence(h.cadence),
+    ...(h.timeZone ? { timeZone: h.timeZone } : {}),
   };
 }
 
@@ -121,15 +134,15 @@ export function createSubscriberStore(redis: RedisClient, keys: Keyspace): Subsc
   };
 
   return {
-    async signup({ email, name, topics, event }, windows) {
+    async signup({ email, name, topics, event, cadence, timeZone }, windows) {
       const r = await withSubscriberId(
         email,
         (id, isNew) =>
           runLua(
             redis,
             lua.signup,
-            [...windows.keys, keys.subscriberByEmail, keys.subscriber(id), keys.subscriberConsent(id), keys.allSubscribers, keys.confirmationStream, keys.pendingSubscribers],
-            [...windows.args, email, name, joinTopics(topics), event.at, JSON.stringify(event), id, isNew ? '1' : '0', addressIdentity(email), Date.parse(event.at) || Date.now(), CONSENT_LOG_MAX],
+            [...windows.keys, keys.subscriberByEmail, keys.subscriber(id), keys.subscriberConsent(id), keys.allSubscribers, keys.confirmationStream, keys.pendingSubscribers, keys.subscriberDelivery, keys.dailySubscribers],
+            [...windows.args, email, name, joinTopics(topics), event.at, JSON.stringify(event), id, isNew ? '1' : '0', addressIdentity(email), Date.parse(event.at) || Date.now(), CONSENT_LOG_MAX, encodeCadence(cadence ?? 'instant'), timeZone ?? ''],
           ) as Promise<string[]>,
       );
       if (r[0] === 'limited') return { limited: true, ...limitRefusal(Number(r[1]), Number(r[2])) };
@@ -138,19 +151,25 @@ export function createSubscriberStore(redis: RedisClient, keys: Keyspace): Subsc
     },
     async confirm(id, ip, at) {
       const now = at.toISOString();
-      const r = await runLua(redis, lua.confirm, statusKeys(id), [id, now, JSON.stringify({ type: 'confirm', at: now, ip }), CONSENT_LOG_MAX]);
+      const r = await runLua(redis, lua.confirm, [...statusKeys(id), keys.subscriberDelivery, keys.dailySubscribers], [id, now, JSON.stringify({ type: 'confirm', at: now, ip }), CONSENT_LOG_MAX, at.getTime()]);
       return (r as SubscriberStatus) || null;
     },
     async leave(id, status, event) {
       const r = await runLua(redis, lua.leave, statusKeys(id), [id, status, event.at, JSON.stringify(event), CONSENT_LOG_MAX]);
       return (r as SubscriberStatus) || null;
     },
-    async setTopics(id, topics) {
-      const r = await runLua(redis, lua.setTopics, [keys.subscriber(id), keys.activeTopics], [id, joinTopics(topics), new Date().toISOString()]);
+    async setTopics(id, topics, delivery = {}) {
+      const now = new Date();
+      const r = await runLua(
+        redis,
+        lua.setTopics,
+        [keys.subscriber(id), keys.activeTopics, keys.subscriberDelivery, keys.dailySubscribers],
+        [id, joinTopics(topics), now.toISOString(), delivery.cadence ? encodeCadence(delivery.cadence) : '', delivery.timeZone ?? '', now.getTime()],
+      );
       return (r as SubscriberStatus) || null;
     },
-    async restore(id, event) {
-      const r = (await runLua(redis, lua.restore, [keys.subscriber(id), keys.activeSubscribers, keys.activeTopics, keys.subscriberConsent(id), keys.softBounces(id)], [id, event.at, JSON.stringify(event), CONSENT_LOG_MAX])) as [RestoreOutcome['result'], SubscriberStatus] | null;
+    async restore(id, from, event) {
+      const r = (await runLua(redis, lua.restore, [keys.subscriber(id), keys.activeSubscribers, keys.activeTopics, keys.subscriberConsent(id), keys.softBounces(id)], [id, event.at, JSON.stringify(event), CONSENT_LOG_MAX, from])) as [RestoreOutcome['result'], SubscriberStatus] | null;
       return r ? { result: r[0], status: r[1] } : null;
     },
     async restoreBounced(ids, event) {
@@ -158,7 +177,7 @@ export function createSubscriberStore(redis: RedisClient, keys: Keyspace): Subsc
       const perSubscriber = ids.flatMap((id) => [keys.subscriber(id), keys.subscriberConsent(id)]);
       return Number(await runLua(redis, lua.restoreBounced, [keys.activeSubscribers, keys.activeTopics, ...perSubscriber], [event.at, JSON.stringify(event), ...ids]));
     },
-    async importRow({ email, name, topics, status, event }) {
+    async importRow({ email, name, topics, status, event, cadence, timeZone }) {
       const now = new Date().toISOString();
       const [id, result, after] = await withSubscriberId(
         email,
@@ -166,8 +185,8 @@ export function createSubscriberStore(redis: RedisClient, keys: Keyspace): Subsc
           runLua(
             redis,
             lua.importRow,
-            [keys.subscriberByEmail, keys.subscriber(id), keys.subscriberConsent(id), keys.allSubscribers, keys.activeSubscribers, keys.activeTopics, keys.pendingSubscribers],
-            [email, name, joinTopics(topics), now, status, JSON.stringify(event), id, isNew ? '1' : '0', addressIdentity(email), Date.now()],
+            [keys.subscriberByEmail, keys.subscriber(id), keys.subscriberConsent(id), keys.allSubscribers, keys.activeSubscribers, keys.activeTopics, keys.pendingSubscribers, keys.subscriberDelivery, keys.dailySubscribers],
+            [email, name, joinTopics(topics), now, status, JSON.stringify(event), id, isNew ? '1' : '0', addressIdentity(email), Date.now(), cadence ? encodeCadence(cadence) : '', timeZone ?? ''],
           ) as Promise<string[]>,
       );
       return { id: id!, result: result as ImportOutcome['result'], status: after as SubscriberStatus };

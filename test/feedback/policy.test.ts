@@ -32,7 +32,7 @@ describe('feedback policy', () => {
     const bounce = feedback(id, 'hard-bounce', { dispatchId: 'd7', status: '5.1.1' });
     expect(await policy.apply(bounce)).toEqual({ changed: true });
     expect(await statusOf(id)).toBe('bounced');
-    expect(await lastEvent(id)).toEqual({ type: 'bounce', at: bounce.at, detail: bounce.detail, dispatchId: 'd7' });
+    expect(await lastEvent(id)).toEqual({ type: 'bounce', at: bounce.at, detail: bounce.detail, dispatchId: 'd7', source: 'smtp', status: '5.1.1' });
     const logLength = (await h.services.subscribers.consentLog(id)).length;
 
     expect(await policy.apply(bounce)).toEqual({ changed: false });
@@ -43,7 +43,7 @@ describe('feedback policy', () => {
     const id = await reader();
     expect(await policy.apply(feedback(id, 'complaint', { source: 'arf', detail: 'abuse report', dispatchId: 'd3' }))).toEqual({ changed: true });
     expect(await statusOf(id)).toBe('complained');
-    expect(await lastEvent(id)).toEqual({ type: 'complaint', at: '2026-12-02T10:00:00.000Z', detail: 'abuse report', dispatchId: 'd3' });
+    expect(await lastEvent(id)).toEqual({ type: 'complaint', at: '2026-12-02T10:00:00.000Z', detail: 'abuse report', dispatchId: 'd3', source: 'arf' });
 
     const other = await reader();
     await policy.apply(feedback(other, 'hard-bounce', { source: 'dsn' }));

@@ -4,6 +4,7 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { loadLua } from '../../src/redis/lua.ts';
+import { createDispatchFeedbackCounts } from '../../src/feedback/dispatchCounts.ts';
 import { createRedisLease } from '../../src/feedback/inbound/lease.ts';
 import { createFeedState } from '../../src/feed/state.ts';
 import { createSendRateLimiter } from '../../src/dispatch/sendRate.ts';
@@ -143,7 +144,12 @@ describe('Lua scripts, watched at run time', () => {
     expect(await feed.claim(['id:watched', 'link:https://example.org/watched'])).toBe(true);
     const release = await feed.lock('watchedfeed', 5_000);
     await release!();
-    const lease = createRedisLease(redis, `${h.prefix}:feedback:imap-lock`);
+    await subscribers.leave(ids[2]!, 'complained', { type: 'complaint', at: ev.at, detail: 'test', source: 'arf' });
+    await subscribers.restore(ids[2]!, 'complained', { type: 'restore', at: ev.at, editor: 'editor 1', from: 'complained', detail: 'test' });
+    const counts = createDispatchFeedbackCounts(redis, h.services.keys, { rate: 0.5, minSent: 1 });
+    await counts.bounced(d, ids[0]!);
+    await counts.complained(d, ids[0]!);
+    const lease = createRedisLease(redis, h.services.keys.feedbackImapLock);
     expect(await lease.acquire(5_000)).toBe(true);
     await lease.release();
 

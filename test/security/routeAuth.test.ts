@@ -13,6 +13,8 @@ const PUBLIC = new Set([
   '/admin/login',
   // API documentation: describes routes, holds no data.
   '/api/docs', '/api/openapi.json',
+  // Relay webhooks: each checks its relay's own signature or credentials (401 when forged), 404 when not configured.
+  '/webhooks/ses', '/webhooks/mailgun', '/webhooks/sendgrid', '/webhooks/postmark',
 ]);
 
 let h: Harness;

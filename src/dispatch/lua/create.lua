@@ -23,6 +23,9 @@
     ARGV[7] scheduledAt (ISO 8601, '' to send now)
     ARGV[8] force: '1' | '0'
     ARGV[9] now (epoch ms)
+    ARGV[10] priority: breaking | normal
+    ARGV[11] expiresAt (ISO 8601, '' for none)
+    ARGV[12] expiresAt (epoch ms, '' for none)
 
   Output:
     {id, 'created' | 'exists'};
@@ -43,7 +46,8 @@ if ARGV[3] == '' then return {'need-id'} end
 local id = ARGV[3]
 redis.call('HSET', KEYS[4], 'id', id, 'briefId', ARGV[1], 'topics', ARGV[4], 'status', ARGV[5],
   'createdAt', ARGV[6], 'createdMs', ARGV[9], 'forced', ARGV[8], 'scheduledAt', ARGV[7], 'total', 0, 'planned', 0, 'batches', 0, 'cursor', 0,
-  'sent', 0, 'failed', 0, 'suppressed', 0, 'uncertain', 0)
+  'sent', 0, 'failed', 0, 'suppressed', 0, 'uncertain', 0, 'expired', 0, 'daily', 0, 'kind', 'brief', 'priority', ARGV[10])
+if ARGV[12] ~= '' then redis.call('HSET', KEYS[4], 'expiresAt', ARGV[11], 'expiresMs', ARGV[12]) end
 redis.call('HSET', KEYS[1], ARGV[1], id)
 redis.call('ZADD', KEYS[2], tonumber(string.sub(id, 2)), id)
 return {id, 'created'}

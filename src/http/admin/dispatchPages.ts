@@ -7,6 +7,7 @@ import { html } from '../html.ts';
 import { formFields, many, one } from './form.ts';
 import { csrfInput, pageContext, postButton, sendPage } from './layout.ts';
 import { PROGRESS_SCRIPT } from './progressScript.ts';
+import { DESK_SCRIPT } from './deskScript.ts';
 
 const BRIEF_ID = /^b[0-9]{1,15}$/;
 const ACTIONS = ['pause', 'resume', 'cancel', 'retry-failed'] as const;
@@ -15,6 +16,9 @@ const REFUSALS: Record<string, string> = {
   INVALID_STATE: 'That action does not apply to the dispatch in its current state.',
   NOT_FOUND: 'No such dispatch.',
 };
+
+/** 0.0031 -> "0.31%". */
+const percent = (share: number) => `${(share * 100).toFixed(2)}%`;
 
 /** Audience check and confirmation, the dispatch page with live progress, and its controls. */
 export function registerDispatchPages(app: FastifyInstance, s: ApiServices) {
@@ -83,10 +87,11 @@ ${existing ? html`<p class="error" id="already-dispatched">This brief has alread
     const refused = req.query.refused ? REFUSALS[req.query.refused] : undefined;
     const restored = req.query.restored && /^[0-9]{1,9}$/.test(req.query.restored) ? Number(req.query.restored) : undefined;
     const pct = Math.round(d.progress * 100);
-    const count = (key: 'sent' | 'failed' | 'suppressed' | 'uncertain') => html`<dt>${key}</dt><dd id="count-${key}">${d[key]}</dd>`;
+    const count = (key: 'sent' | 'failed' | 'suppressed' | 'uncertain' | 'bounced' | 'complained') => html`<dt>${key}</dt><dd id="count-${key}">${d[key]}</dd>`;
     return sendPage(reply, ctx, {
       title: `Dispatch ${d.id}`,
-      script: PROGRESS_SCRIPT,
+      // The desk script puts each control behind a confirmation step.
+      script: PROGRESS_SCRIPT + DESK_SCRIPT,
       body: html`<h1>Dispatch ${d.id}</h1>
 <p>Brief: ${brief ? html`<a href="/admin/briefs/${brief.id}">${brief.brief.title}</a>` : d.briefId} · topics ${d.topics.join(', ') || 'the brief’s'}</p>
 ${refused ? html`<p class="error" id="refused">${refused}</p>` : ''}
@@ -95,7 +100,10 @@ ${refused ? html`<p class="error" id="refused">${refused}</p>` : ''}
   <progress id="bar" max="100" value="${pct}">${pct}%</progress>
   <p><strong id="percent">${pct}%</strong> of <span id="total">${d.total}</span><span id="planned">${d.planned ? '' : ' (still planning)'}</span>
    · <span id="rate">${d.ratePerSecond}</span>/s · ETA <span id="eta">${d.etaSeconds === null ? '–' : `${d.etaSeconds}s`}</span></p>
-  <dl class="counts">${count('sent')}${count('failed')}${count('suppressed')}${count('uncertain')}</dl>
+  <dl class="counts">${count('sent')}${count('failed')}${count('suppressed')}${count('uncertain')}${count('bounced')}${count('complained')}</dl>
+  <p id="feedback-rates">Bounce rate <strong id="bounce-rate">${percent(d.bounceRate)}</strong> · complaint rate <strong id="complaint-rate">${percent(d.complaintRate)}</strong>
+   <span class="muted">of the copies sent. Bounces and complaints come back after the send (bounce messages, relay webhooks), so these grow for days;
+   a complaint rate above ${percent(s.config.feedback.complaintPauseRate)} pauses a dispatch still sending (<code>COMPLAINT_SPIKE</code>).</span></p>
   <p>
     ${ACTIONS.map((a) => postButton(ctx, `/admin/dispatches/${d.id}/${a}`, a === 'retry-failed' ? 'Retry failed' : a[0]!.toUpperCase() + a.slice(1), { id: `action-${a}` }))}
   </p>

@@ -8,6 +8,9 @@ import { formFields, one } from './form.ts';
 import { createAdminSessions, SESSION_COOKIE } from './session.ts';
 import { csrfRefused, registerLoginPages } from './loginPages.ts';
 import { registerBriefPages } from './briefPages.ts';
+import { registerEditorPages } from './editorPage.ts';
+import { registerSchedulePages } from './schedulePages.ts';
+import { registerDispatchListPage } from './dispatchListPage.ts';
 import { registerDispatchPages } from './dispatchPages.ts';
 import { registerSubscriberPages } from './subscriberPages.ts';
 import { registerApiDocsPage } from './apiDocsPage.ts';
@@ -17,7 +20,7 @@ import { QUEUES_PATH, registerQueueBoard } from './queueBoard.ts';
 declare module 'fastify' {
   interface FastifyRequest {
     /** Set by the admin session check: the signed-in session and its CSRF token. */
-    adminSession?: { id: string; csrf: string };
+    adminSession?: { id: string; csrf: string; tokenDigest?: string };
   }
 }
 
@@ -47,7 +50,7 @@ const adminPlugin: FastifyPluginAsync<{ services: ApiServices }> = async (app, {
       session = null;
     }
     if (session) {
-      req.adminSession = { id: session.id, csrf: csrfToken(secretKey, 'session', session.id) };
+      req.adminSession = { id: session.id, csrf: csrfToken(secretKey, 'session', session.id), tokenDigest: session.tokenDigest };
       return;
     }
     if (OPEN_ROUTES.has(req.routeOptions.url ?? '')) return;
@@ -66,6 +69,9 @@ const adminPlugin: FastifyPluginAsync<{ services: ApiServices }> = async (app, {
 
   registerLoginPages(app, s, sessions);
   registerBriefPages(app, s);
+  registerEditorPages(app, s);
+  registerSchedulePages(app, s);
+  registerDispatchListPage(app, s);
   registerDispatchPages(app, s);
   registerSubscriberPages(app, s);
   registerApiDocsPage(app, s);

@@ -11,7 +11,8 @@ export function adminCsp(nonce: string): string {
   return [
     "default-src 'none'",
     `script-src 'nonce-${nonce}'`,
-    "style-src 'unsafe-inline'",
+    // 'self': the ops charts' stylesheet (uPlot's) is served from /admin/assets.
+    "style-src 'self' 'unsafe-inline'",
     "img-src 'self' https: data:",
     "connect-src 'self'",
     "frame-src 'self'",
@@ -42,7 +43,7 @@ export const postButton = (ctx: PageContext, action: string, label: string, attr
 
 export function sendPage(reply: FastifyReply, ctx: PageContext, opts: { title: string; body: Html; status?: number; script?: string }) {
   const nav = ctx.csrf
-    ? html`<nav><a href="/admin">Briefs</a> <a href="/admin/briefs/new">New brief</a> <a href="/admin/subscribers">Subscribers</a> <a href="/admin/queues">Queues</a> <a href="/admin/ops">Ops</a> <a href="/admin/api-docs">API</a> ${postButton(ctx, '/admin/logout', 'Sign out', { id: 'sign-out', cls: 'secondary' })}</nav>`
+    ? html`<nav><a href="/admin">Briefs</a> <a href="/admin/briefs/new">New brief</a> <a href="/admin/dispatches">Dispatches</a> <a href="/admin/subscribers">Subscribers</a> <a href="/admin/queues">Queues</a> <a href="/admin/ops">Ops</a> <a href="/admin/api-docs">API</a> ${postButton(ctx, '/admin/logout', 'Sign out', { id: 'sign-out', cls: 'secondary' })}</nav>`
     : '';
   const doc = html`<!doctype html>
 <html lang="en">

@@ -4,6 +4,9 @@ import type { MailerHealth } from '../../mail/mailer.ts';
 import { createWorkerRegistry, type WorkerStatus } from '../../ops/workerRegistry.ts';
 import { html } from '../html.ts';
 import { pageContext, sendPage } from './layout.ts';
+import { registerAdminAssets } from './assets.ts';
+import { chartsSection, registerOpsSeries, windowMinutes } from './opsCharts.ts';
+import { OPS_CHARTS_SCRIPT } from './opsChartsScript.ts';
 
 export const OPS_PATH = '/admin/ops';
 
@@ -44,18 +47,24 @@ ${LANES.map((lane) => laneRow(lane, w.smtp[lane], now))}
 </article>`;
 
 /**
- * The ops view: every live worker process (from the heartbeats in the worker
- * registry) and how its SMTP relay looks to it. Replies come from the relay, so
- * everything goes through the escaping `html` builder.
+ * The ops view: live charts of the whole deployment's sending (per-minute
+ * series every worker writes to Redis), then every live worker process (from
+ * the heartbeats in the worker registry) and how its SMTP relay looks to it.
+ * Replies come from the relay, so everything goes through the escaping `html` builder.
  */
 export function registerOpsPage(app: FastifyInstance, s: ApiServices) {
   const registry = createWorkerRegistry(s.redis, s.keys);
-  app.get(OPS_PATH, async (req, reply) => {
+  registerAdminAssets(app);
+  registerOpsSeries(app, s);
+  app.get<{ Querystring: { minutes?: string } }>(OPS_PATH, async (req, reply) => {
     const now = Date.now();
     const workers = await registry.live(now);
-    return sendPage(reply, pageContext(req, s.config.mail.listName), {
+    const ctx = pageContext(req, s.config.mail.listName);
+    return sendPage(reply, ctx, {
       title: 'Ops',
+      script: OPS_CHARTS_SCRIPT,
       body: html`<h1>Ops</h1>
+${chartsSection(ctx, windowMinutes(req.query.minutes))}
 <section id="workers">
 <h2>Workers</h2>
 <p class="muted">Each worker process writes a heartbeat every few seconds with what its two mail pools (transactional: confirmations and

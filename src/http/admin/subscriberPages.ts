@@ -1,9 +1,14 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { ApiServices } from '../services.ts';
-import { SUBSCRIBER_STATUSES, type SubscriberStatus } from '../../subscribers/model.ts';
+import { SUBSCRIBER_STATUSES, type ConsentEvent, type SubscriberStatus } from '../../subscribers/model.ts';
+import { restoreReader } from '../../feedback/restore.ts';
+import { createEditorAuth } from '../editorAuth.ts';
+import { createEditorIdentity } from '../editorIdentity.ts';
+import { notFound } from '../errors.ts';
 import { html } from '../html.ts';
+import { restoreRefusal } from '../routes/subscribersAdmin.ts';
 import { apiErrors, createApiCaller, formFields, one } from './form.ts';
-import { csrfInput, fieldErrors, pageContext, sendPage } from './layout.ts';
+import { csrfInput, fieldErrors, pageContext, postButton, sendPage } from './layout.ts';
 
 interface ImportResult {
   imported: number;
@@ -12,9 +17,21 @@ interface ImportResult {
   errors: { line: number; message: string }[];
 }
 
-/** Subscribers: search and filter, CSV export, CSV import (through the editor API, so the rules are the API's). */
+const SUBSCRIBER_ID = /^[1-9][0-9]{0,14}$/;
+
+/** One consent log entry's particulars, after its type and time. */
+function eventDetails(e: ConsentEvent): string {
+  const { type: _type, at: _at, ...rest } = e;
+  return Object.entries(rest)
+    .map(([k, v]) => `${k}: ${String(v)}`)
+    .join(' · ');
+}
+
+/** Subscribers: search and filter, CSV export, CSV import (through the editor API, so the rules are the API's), one reader's page. */
 export function registerSubscriberPages(app: FastifyInstance, s: ApiServices) {
   const api = createApiCaller(app, s.config);
+  // Who restores a reader: the label of the token that opened this session.
+  const identity = createEditorIdentity(s.config, createEditorAuth(s).tokenDigest);
   const statusOf = (v: string | undefined): SubscriberStatus | undefined =>
     SUBSCRIBER_STATUSES.includes(v as SubscriberStatus) ? (v as SubscriberStatus) : undefined;
 
@@ -43,7 +60,7 @@ export function registerSubscriberPages(app: FastifyInstance, s: ApiServices) {
   <a href="/admin/subscribers.csv${status ? `?status=${status}` : ''}" id="export-csv">Export CSV${status ? ` (${status})` : ''}</a>
 </form>
 <table id="subscribers"><thead><tr><th>Email</th><th>Name</th><th>Status</th><th>Topics</th><th>Since</th></tr></thead><tbody>
-${page.items.map((x) => html`<tr><td>${x.email}</td><td>${x.name}</td><td>${x.status}</td><td>${x.topics.join(', ') || 'all'}</td><td>${x.createdAt.slice(0, 10)}</td></tr>`)}
+${page.items.map((x) => html`<tr><td><a href="/admin/subscribers/${x.id}">${x.email}</a></td><td>${x.name}</td><td>${x.status}</td><td>${x.topics.join(', ') || 'all'}</td><td>${x.createdAt.slice(0, 10)}</td></tr>`)}
 </tbody></table>
 ${page.next ? html`<p><a href="/admin/subscribers?${nextQs.toString()}">Next page</a></p>` : ''}
 <h2>Import</h2>
@@ -66,6 +83,45 @@ New addresses get a confirmation email unless you tick “already confirmed”. 
   };
 
   app.get('/admin/subscribers', async (req, reply) => listPage(req, reply));
+
+  app.get<{ Params: { id: string }; Querystring: { restored?: string; refused?: string } }>('/admin/subscribers/:id', async (req, reply) => {
+    const x = SUBSCRIBER_ID.test(req.params.id) ? await s.subscribers.get(req.params.id) : null;
+    if (!x) throw notFound('subscriber');
+    const log = await s.subscribers.consentLog(x.id);
+    const ctx = pageContext(req, s.config.mail.listName);
+    const refused = req.query.refused === 'NEVER_CONFIRMED'
+      ? 'This reader never confirmed their subscription: they must sign up again.'
+      : req.query.refused === 'NOT_BOUNCED'
+        ? 'Only a bounced or complained reader can be restored.'
+        : undefined;
+    const left = x.status === 'bounced' || x.status === 'complained';
+    return sendPage(reply, ctx, {
+      title: `Subscriber ${x.id}`,
+      body: html`<h1>${x.email}</h1>
+${req.query.restored === '1' ? html`<p class="notice" id="restored">Restored: the reader is active again.</p>` : ''}
+${refused ? html`<p class="error" id="refused">${refused}</p>` : ''}
+<dl class="counts"><dt>status</dt><dd id="status">${x.status}</dd><dt>name</dt><dd>${x.name || '–'}</dd>
+<dt>topics</dt><dd>${x.topics.join(', ') || 'all'}</dd><dt>since</dt><dd>${x.createdAt}</dd><dt>confirmed</dt><dd>${x.confirmedAt ?? '–'}</dd></dl>
+${left ? html`<section id="restore">
+  <h2>Restore</h2>
+  <p class="muted">This reader ${x.status === 'bounced' ? 'bounced' : 'reported a brief as spam'}; the consent log below says where the report came from.
+  Restore them only when that report was wrong (a relay refusing everyone, a forged bounce): they get every brief again from the next dispatch.</p>
+  ${postButton(ctx, `/admin/subscribers/${x.id}/restore`, 'Restore to active', { id: 'action-restore' })}
+</section>` : ''}
+<h2>Consent log</h2>
+<table id="consent-log"><thead><tr><th>When (UTC)</th><th>What</th><th>Details</th></tr></thead><tbody>
+${log.map((e) => html`<tr><td>${e.at}</td><td>${e.type}</td><td>${eventDetails(e)}</td></tr>`)}
+</tbody></table>
+<p><a href="/admin/subscribers">All subscribers</a></p>`,
+    });
+  });
+
+  app.post<{ Params: { id: string } }>('/admin/subscribers/:id/restore', async (req, reply) => {
+    const r = await restoreReader(s.subscribers, req.params.id, identity.of(req));
+    if (!r.ok && r.code === 'NOT_FOUND') throw notFound('subscriber');
+    const base = `/admin/subscribers/${req.params.id}`;
+    return reply.redirect(r.ok ? `${base}?restored=1` : `${base}?refused=${restoreRefusal(r).code}`, 303);
+  });
 
   app.get<{ Querystring: { status?: string } }>('/admin/subscribers.csv', async (req, reply) => {
     const status = statusOf(req.query.status);

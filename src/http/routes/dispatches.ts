@@ -21,8 +21,13 @@ export function dispatchView(d: Dispatch) {
     ratePerSecond: Math.round(rate * 10) / 10,
     etaSeconds: d.status === 'sending' && rate > 0 && d.planned ? Math.ceil(remaining / rate) : null,
     reconciled: d.status === 'done' ? d.missing === 0 : null,
+    bounceRate: share(d.bounced, d.sent),
+    complaintRate: share(d.complained, d.sent),
   };
 }
+
+/** Feedback per copy sent (0 while nothing is), to six places: 0.003 is the figure that matters. */
+const share = (n: number, sent: number) => (sent > 0 ? Math.round((n / sent) * 1e6) / 1e6 : 0);
 
 function toHttp(e: unknown): never {
   if (e instanceof DispatchError) {

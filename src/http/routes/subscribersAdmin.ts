@@ -3,11 +3,22 @@ import type { ApiServices } from '../services.ts';
 import { SUBSCRIBER_STATUSES, type SubscriberStatus } from '../../subscribers/model.ts';
 import { exportCsvHeader, exportCsvRows, parseImportCsv } from '../../subscribers/csv.ts';
 import { createEditorAuth } from '../editorAuth.ts';
+import { createEditorIdentity } from '../editorIdentity.ts';
 import { badRequest, HttpError, notFound } from '../errors.ts';
+import { restoreReader, type RestoreResult } from '../../feedback/restore.ts';
 
-/** Editor API over subscribers: list, CSV export and import, erasure. */
+/** A refused restore, as the API and the subscriber page both say it. */
+export function restoreRefusal(r: Exclude<RestoreResult, { ok: true } | { code: 'NOT_FOUND' }>): HttpError {
+  return r.code === 'NEVER_CONFIRMED'
+    ? new HttpError(409, r.code, 'This reader never confirmed their subscription: they must sign up again.')
+    : new HttpError(409, r.code, `Only a bounced or complained reader can be restored; this one is ${r.status}.`);
+}
+
+/** Editor API over subscribers: list, CSV export and import, erasure, restoring a bounced or complained reader. */
 const subscriberAdminRoutes: FastifyPluginAsync<{ services: ApiServices }> = async (app, { services: s }) => {
-  app.addHook('preHandler', createEditorAuth(s).preHandler);
+  const auth = createEditorAuth(s);
+  const identity = createEditorIdentity(s.config, auth.tokenDigest);
+  app.addHook('preHandler', auth.preHandler);
 
   const statusOf = (v: unknown): SubscriberStatus | undefined => {
     if (v === undefined || v === '') return undefined;
@@ -73,6 +84,13 @@ const subscriberAdminRoutes: FastifyPluginAsync<{ services: ApiServices }> = asy
       else skipped++;
     }
     return reply.send({ imported, updated, skipped, errors });
+  });
+
+  app.post<{ Params: { id: string } }>('/api/subscribers/:id/restore', async (req) => {
+    const r = await restoreReader(s.subscribers, req.params.id, identity.of(req));
+    if (r.ok) return r.subscriber;
+    if (r.code === 'NOT_FOUND') throw notFound('subscriber');
+    throw restoreRefusal(r);
   });
 
   app.delete<{ Params: { id: string } }>('/api/subscribers/:id', async (req, reply) => {

@@ -5,7 +5,7 @@
   mail queue), so a crash can never leave a signup without its confirmation.
 
   A signup never changes an unsubscribed, bounced or complained reader's
-  status, name or topics. An unsubscribed or bounced reader's request is kept
+  status, name, topics, cadence or time zone. An unsubscribed or bounced reader's request is kept
   as a rejoin request, which only their click on the confirmation link
   applies; a reader who complained gets no mail from a web form at all (one
   more message to them risks one more complaint).
@@ -27,6 +27,8 @@
     KEYS[6] subs:all index
     KEYS[7] the confirmation stream
     KEYS[8] subs:pending index (pending subscribers by when they signed up, for expiry)
+    KEYS[9] subs:delivery index (id -> '<zone>;<cadence>')
+    KEYS[10] subs:daily index (readers with a daily cadence)
 
     ARGV[1] per-IP window (s)
     ARGV[2] per-IP limit
@@ -42,6 +44,8 @@
     ARGV[12] the address's identity (case-folded), the field in KEYS[3]
     ARGV[13] now (ms since the epoch)
     ARGV[14] the most consent log entries kept
+    ARGV[15] cadence: 'instant' | 'daily' | 'daily:<topics>'
+    ARGV[16] time zone (IANA name; '' for the default)
 
   Output:
     {id, statusBefore ('new' for a new address), statusAfter};
@@ -50,6 +54,7 @@
 ]]
 -- @include includes/checkWindows.lua
 -- @include includes/appendConsent.lua
+-- @include ../../cadence/lua/includes/delivery.lua
 local known = redis.call('HGET', KEYS[3], ARGV[12])
 if ARGV[11] == '1' then
   if known then return {'retry'} end
@@ -65,12 +70,14 @@ if ARGV[11] == '1' then
   redis.call('HSET', KEYS[4], 'id', id, 'email', ARGV[5], 'identity', ARGV[12], 'name', ARGV[6], 'status', 'pending', 'topics', ARGV[7], 'createdAt', ARGV[8], 'updatedAt', ARGV[8])
   redis.call('ZADD', KEYS[6], tonumber(id), id)
   redis.call('ZADD', KEYS[8], tonumber(ARGV[13]), id)
+  writeDelivery(KEYS[4], KEYS[9], KEYS[10], id, ARGV[15], ARGV[16], ARGV[13], false)
 else
   before = redis.call('HGET', KEYS[4], 'status')
   if before == 'pending' then
     redis.call('HSET', KEYS[4], 'name', ARGV[6], 'topics', ARGV[7], 'updatedAt', ARGV[8])
+    writeDelivery(KEYS[4], KEYS[9], KEYS[10], id, ARGV[15], ARGV[16], ARGV[13], false)
   elseif before == 'unsubscribed' or before == 'bounced' then
-    redis.call('HSET', KEYS[4], 'rejoinName', ARGV[6], 'rejoinTopics', ARGV[7], 'rejoinAt', ARGV[8])
+    redis.call('HSET', KEYS[4], 'rejoinName', ARGV[6], 'rejoinTopics', ARGV[7], 'rejoinAt', ARGV[8], 'rejoinCadence', ARGV[15], 'rejoinTimeZone', ARGV[16])
   end
 end
 appendConsent(KEYS[5], ARGV[9], tonumber(ARGV[14]))
