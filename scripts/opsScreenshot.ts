@@ -54,7 +54,8 @@ async function startRelay() {
   return { url: `smtp://127.0.0.1:${(server.server.address() as AddressInfo).port}`, close: () => new Promise<void>((r) => server.close(() => r())) };
 }
 
-const readerEmail = (i: number) => `${i % 40 === 7 ? 'gone' : i % 25 === 3 ? 'busy' : 'reader'}-${i}@example.org`;
+/** About one reader in 37 is gone and one in 23 busy, spread over both topics. */
+const readerEmail = (i: number) => `${i % 37 === 5 ? 'gone' : i % 23 === 3 ? 'busy' : 'reader'}-${i}@example.org`;
 
 export async function shootOpsPage(browser: Browser, opts: { seedPath: string; outFile: string; redisUrl: string }): Promise<void> {
   const prefix = `{bw-ops-shot-${randomBytes(4).toString('hex')}}`;
@@ -111,7 +112,7 @@ export async function shootOpsPage(browser: Browser, opts: { seedPath: string; o
     let complaint = 0;
     timers.push(
       setInterval(() => {
-        const email = readerEmail(5 * (complaint++ * 7 + 1));
+        const email = readerEmail(5 * (complaint++ * 7 + 1) + 1);
         void api('/webhooks/postmark', {
           method: 'POST',
           type: 'application/json',

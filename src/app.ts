@@ -9,6 +9,7 @@ import subscriptionRoutes from './http/routes/subscription.ts';
 import healthRoutes from './http/routes/health.ts';
 import briefRoutes from './http/routes/briefs.ts';
 import dispatchRoutes from './http/routes/dispatches.ts';
+import digestRoutes from './http/routes/digests.ts';
 import webBriefRoutes from './http/routes/webBriefs.ts';
 import subscriberAdminRoutes from './http/routes/subscribersAdmin.ts';
 import openApiRoutes from './http/routes/openapi.ts';
@@ -44,6 +45,7 @@ export async function buildApp(services: ApiServices): Promise<FastifyInstance> 
   await app.register(webBriefRoutes, opts);
   await app.register(briefRoutes, opts);
   await app.register(dispatchRoutes, opts);
+  await app.register(digestRoutes, opts);
   await app.register(subscriberAdminRoutes, opts);
   await app.register(openApiRoutes, opts);
   await app.register(adminUi, opts);

@@ -8,6 +8,14 @@ import { FEEDBACK_UNUSED } from './feedback/intake.ts';
  * Prometheus metrics. One registry per process (not prom-client's global), so
  * tests can build many apps side by side. Queue depth is read at scrape time.
  */
+/** Every outcome a send can have, per lane (the SMTP failure classes, plus the ledger's suppressed for bulk). */
+const EMAIL_OUTCOMES = {
+  bulk: ['sent', 'suppressed', 'transient', 'throttled', 'bounce', 'refused', 'uncertain'],
+  transactional: ['sent', 'transient', 'throttled', 'bounce', 'refused', 'uncertain'],
+} as const;
+const SIGNUP_OUTCOMES = ['accepted', 'confirmed', 'invalid', 'rate_limited', 'honeypot'] as const;
+const JOB_RESULTS = ['completed', 'failed', 'stalled'] as const;
+
 export function createMetrics(opts: { defaults?: boolean } = {}) {
   const registry = new Registry();
   if (opts.defaults) collectDefaultMetrics({ register: registry, prefix: 'briefwire_' });
@@ -92,10 +100,18 @@ export function createMetrics(opts: { defaults?: boolean } = {}) {
     watchQueues(list: Queue[]) {
       queues.push(...list);
     },
+    /** The queues this process works on: their job counters exist from the start, at 0. */
+    countJobsOf(names: readonly string[]) {
+      for (const queue of names) for (const result of JOB_RESULTS) m.jobs.inc({ queue, result }, 0);
+    },
   };
   // Every series from the start, at 0: a rate over a series that appears only with its first bounce reads nothing.
   for (const source of FEEDBACK_SOURCES) for (const kind of FEEDBACK_KINDS) m.feedback.inc({ source, kind }, 0);
   for (const reason of FEEDBACK_UNUSED) m.feedbackUnused.inc({ reason }, 0);
+  for (const lane of ['bulk', 'transactional'] as const) for (const outcome of EMAIL_OUTCOMES[lane]) m.emails.inc({ lane, outcome }, 0);
+  for (const outcome of SIGNUP_OUTCOMES) m.signups.inc({ outcome }, 0);
+  for (const limit of ['ip', 'global'] as const) m.rateLimited.inc({ limit }, 0);
+  m.unsubscribes.inc(0);
   for (const priority of ['breaking', 'normal', 'digest']) m.publishToAccept.zero({ priority });
   return m;
 }

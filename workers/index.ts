@@ -140,6 +140,7 @@ export async function startWorkers(config: Config, logger: Logger, opts: WorkerO
   const opsSampler = startOpsSampler({ series: createOpsSeries(storeConnection, keys), metrics, queues, dispatches, logger });
   const maintenance = startMaintenance({ config, logger, redis: storeConnection, keys, subscribers });
   const relay = startConfirmationRelay({ redis: relayConnection, stream: keys.confirmationStream, queue: queues.mail, logger });
+  metrics.countJobsOf(workers.map((w) => w.name));
   for (const w of workers) {
     w.on('failed', (job, err) => {
       metrics.jobs.inc({ queue: w.name, result: 'failed' });

@@ -119,3 +119,22 @@ describe('/readyz', () => {
     expect(body.checks.redis.error).toEqual(expect.any(String));
   }, 60_000);
 });
+
+describe('counters before their first event', () => {
+  it('exist at 0 for every known label set (lanes and outcomes, signups, the workers\' queues)', async () => {
+    const h = await createHarness({ workers: true });
+    try {
+      const text = (await h.app.inject({ method: 'GET', url: '/metrics' })).body;
+      for (const line of [
+        'briefwire_emails_total{lane="bulk",outcome="bounce"} 0',
+        'briefwire_emails_total{lane="transactional",outcome="refused"} 0',
+        'briefwire_signups_total{outcome="rate_limited"} 0',
+        `briefwire_jobs_total{queue="${h.services.queues.deliver.name}",result="stalled"} 0`,
+        'briefwire_feedback_total{source="ses",kind="complaint"} 0',
+      ])
+        expect(text).toContain(line);
+    } finally {
+      await h.close();
+    }
+  });
+});

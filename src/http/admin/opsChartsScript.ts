@@ -15,6 +15,11 @@ export const OPS_CHARTS_SCRIPT = `
   function entries(o) { return Object.keys(o || {}).map(function (k) { return [k, o[k]]; }); }
   function count(v) { return v == null ? '\\u2013' : String(Math.round(v * 10) / 10); }
   function pct(v) { return v == null ? '\\u2013' : (v * 100).toFixed(v < 0.01 ? 2 : 1) + '%'; }
+  // Tick labels get as many decimals as the step between ticks needs: 25%, 0.5%.
+  function pctTicks(u, vals, axis, space, step) {
+    var places = Math.max(0, Math.ceil(-Math.log10(step * 100)));
+    return vals.map(function (v) { return v == null ? '' : (v * 100).toFixed(places) + '%'; });
+  }
   var specs = [
     { id: 'chart-sent', fmt: count, series: function (d) { return [['bulk', d.sent.bulk], ['transactional', d.sent.transactional]]; } },
     { id: 'chart-failures', fmt: count, series: function (d) { return entries(d.failures); } },
@@ -45,7 +50,7 @@ export const OPS_CHARTS_SCRIPT = `
       series: [{}].concat(list.map(function (l, i) {
         return { label: l[0], stroke: palette[i % palette.length], width: 2, spanGaps: !!spec.gaps, value: function (u, v) { return spec.fmt(v); } };
       })),
-      axes: [{}, { size: 56, values: function (u, vals) { return vals.map(spec.fmt); } }]
+      axes: [{}, spec.fmt === pct ? { size: 56, values: pctTicks } : { size: 56 }]
     };
     charts[spec.id] = { labels: labels, plot: new uPlot(opts, data, el) };
   }

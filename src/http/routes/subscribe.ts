@@ -1,10 +1,13 @@
-import type { FastifyPluginAsync } from 'fastify';
+import { randomBytes } from 'node:crypto';
+import type { FastifyPluginAsync, FastifyReply } from 'fastify';
 import { z } from 'zod';
 import { normalizeAddress } from '../../subscribers/address.ts';
+import { parseCadence, type CadenceSetting } from '../../cadence/model.ts';
+import { canonicalTimeZone } from '../../cadence/time.ts';
 import type { ApiServices } from '../services.ts';
 import { clientKey } from '../clientKey.ts';
 import { badRequest, HttpError, wantsHtml, type FieldError } from '../errors.ts';
-import { html, page } from '../html.ts';
+import { html, Html, page } from '../html.ts';
 
 export const HONEYPOT_FIELD = 'website';
 export const HONEYPOT_LABEL = 'This field is for validation purposes and should be left unchanged.';
@@ -37,7 +40,22 @@ function asArray(v: unknown) {
   return typeof v === 'string' ? [v] : v;
 }
 
-export function parseSignup(body: unknown, topics: readonly string[]): { email: string; name: string; topics: string[] } {
+export interface SignupRequest {
+  email: string;
+  name: string;
+  topics: string[];
+  cadence: CadenceSetting;
+  /** Absent: DIGEST_TIME_ZONE. */
+  timeZone?: string;
+}
+
+/**
+ * `cadence`: "instant" (default), "daily", or a map from topic to either;
+ * `timeZone`: an IANA name. On the form the browser fills the zone in, so a
+ * zone it got wrong falls back to the default instead of an error the reader
+ * cannot fix.
+ */
+export function parseSignup(body: unknown, topics: readonly string[], opts: { form?: boolean } = {}): SignupRequest {
   if (!body || typeof body !== 'object' || Array.isArray(body)) throw badRequest([{ field: 'body', message: 'must be an object' }]);
   const keys = Object.keys(body);
   // Also `__proto__[x]` and `a.constructor`: another parser (or a later merge) could nest those.
@@ -50,14 +68,36 @@ export function parseSignup(body: unknown, topics: readonly string[]): { email: 
     : parsed.error.issues.map((i) => ({ field: i.path.join('.') || 'body', message: i.message }));
   const address = normalizeAddress(b.email);
   if (!address.ok && !fields.some((f) => f.field === 'email')) fields.push({ field: 'email', message: address.message });
-  if (fields.length || !parsed.success || !address.ok) throw badRequest(fields);
-  return { email: address.address, name: parsed.data.name.trim(), topics: [...new Set(parsed.data.topics)] };
+  const cadence = parseCadence(b.cadence, topics);
+  if (!cadence.ok) fields.push({ field: 'cadence', message: cadence.message });
+  const given = b.timeZone === undefined || b.timeZone === '' ? undefined : canonicalTimeZone(b.timeZone);
+  if (given === null && !opts.form) fields.push({ field: 'timeZone', message: 'must be an IANA time zone name, such as Europe/Paris' });
+  if (fields.length || !parsed.success || !address.ok || !cadence.ok) throw badRequest(fields);
+  return {
+    email: address.address,
+    name: parsed.data.name.trim(),
+    topics: [...new Set(parsed.data.topics)],
+    cadence: cadence.value,
+    ...(given ? { timeZone: given } : {}),
+  };
 }
 
-export function signupForm(s: ApiServices, errors: FieldError[] = [], values: Record<string, unknown> = {}) {
+/** The signup page's one script: the reader's time zone from the browser, into the hidden field. */
+const TIME_ZONE_SCRIPT = `try { document.getElementById('timeZone').value = Intl.DateTimeFormat().resolvedOptions().timeZone || ''; } catch (e) {}`;
+
+/** The site's CSP (src/http/securityHeaders.ts) plus that one script, by nonce. */
+const signupCsp = (nonce: string) =>
+  ["default-src 'none'", `script-src 'nonce-${nonce}'`, "style-src 'unsafe-inline'", 'img-src https: data:', "form-action 'self'", "frame-ancestors 'none'", "base-uri 'none'"].join('; ');
+
+export function sendSignupForm(reply: FastifyReply, s: ApiServices, code: number, errors: FieldError[] = [], values: Record<string, unknown> = {}) {
+  const nonce = randomBytes(16).toString('base64');
+  return reply.code(code).header('Content-Security-Policy', signupCsp(nonce)).type('text/html; charset=utf-8').send(signupForm(s, errors, values, nonce));
+}
+
+export function signupForm(s: ApiServices, errors: FieldError[] = [], values: Record<string, unknown> = {}, nonce?: string) {
   const err = (f: string) => errors.filter((e) => e.field === f || e.field.startsWith(`${f}.`)).map((e) => html`<div class="error">${e.message}</div>`);
   // Errors on anything but the visible fields (a forbidden key, the body itself) go above the form.
-  const shown = ['email', 'name', 'topics'];
+  const shown = ['email', 'name', 'topics', 'cadence'];
   const other = errors.filter((e) => !shown.some((f) => e.field === f || e.field.startsWith(`${f}.`)));
   return page({
     title: 'Subscribe',
@@ -76,19 +116,25 @@ ${other.map((e) => html`<div class="error">${e.field}: ${e.message}</div>`)}
   ${s.config.topics.map((t, i) => html`<label><input type="checkbox" name="topics" value="${t}" id="topic-${i}"> ${t}</label>`)}
   </fieldset>
   ${err('topics')}
+  <fieldset><legend>How often</legend>
+  <label><input type="radio" name="cadence" value="instant" id="cadence-instant"${values.cadence === 'daily' ? '' : ' checked'}> Each alert as it is published</label>
+  <label><input type="radio" name="cadence" value="daily" id="cadence-daily"${values.cadence === 'daily' ? ' checked' : ''}> One daily digest, in the morning</label>
+  </fieldset>
+  ${err('cadence')}
+  <input type="hidden" id="timeZone" name="timeZone" value="${typeof values.timeZone === 'string' ? values.timeZone : ''}">
   <div class="hp" aria-hidden="true">
     <label for="${HONEYPOT_FIELD}">${HONEYPOT_LABEL}</label>
     <input id="${HONEYPOT_FIELD}" name="${HONEYPOT_FIELD}" type="text" tabindex="-1" autocomplete="off" value="">
   </div>
   <p class="muted">${s.config.consent.text}</p>
   <button type="submit">Subscribe</button>
-</form>`,
+</form>${nonce ? html`<script nonce="${nonce}">${new Html(TIME_ZONE_SCRIPT)}</script>` : ''}`,
   });
 }
 
 const subscribeRoutes: FastifyPluginAsync<{ services: ApiServices }> = async (app, { services: s }) => {
   app.get('/', async (_req, reply) => reply.redirect('/subscribe'));
-  app.get('/subscribe', async (_req, reply) => reply.type('text/html; charset=utf-8').send(signupForm(s)));
+  app.get('/subscribe', async (_req, reply) => sendSignupForm(reply, s, 200));
 
   app.post('/subscribe', async (req, reply) => {
     const form = wantsHtml(req);
@@ -114,11 +160,11 @@ const subscribeRoutes: FastifyPluginAsync<{ services: ApiServices }> = async (ap
     }
     let input;
     try {
-      input = parseSignup(body, s.config.topics);
+      input = parseSignup(body, s.config.topics, { form });
     } catch (e) {
       s.metrics.signups.inc({ outcome: 'invalid' });
       if (form && e instanceof HttpError && e.statusCode === 400) {
-        return reply.code(400).type('text/html; charset=utf-8').send(signupForm(s, e.fields, body));
+        return sendSignupForm(reply, s, 400, e.fields, body);
       }
       throw e;
     }
