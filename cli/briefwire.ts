@@ -3,6 +3,7 @@ import { briefCommand } from './commands/brief.ts';
 import { dispatchCommand } from './commands/dispatch.ts';
 import { subscribersCommand } from './commands/subscribers.ts';
 import { statusCommand } from './commands/status.ts';
+import { digestCommand } from './commands/digest.ts';
 
 const USAGE = `briefwire: newsletter alert dispatcher
 
@@ -20,12 +21,13 @@ Usage:
   briefwire dispatch retry-failed ID       resend to the failed recipients of a finished dispatch
   briefwire dispatch restore-bounced ID    put back the readers a dispatch marked bounced
   briefwire status                         live workers and their SMTP relay health
+  briefwire digest run|list                send due daily digests now; list the digest sends
   briefwire subscribers import FILE.csv    import subscribers (--active: already confirmed)
   briefwire subscribers export [FILE]      export subscribers as CSV
   briefwire COMMAND --help                 help on one command
 
 start, api and worker take their configuration from the environment (see .env.example).
-brief, dispatch, subscribers and status talk to a running API: --url or BRIEFWIRE_URL,
+brief, dispatch, digest, subscribers and status talk to a running API: --url or BRIEFWIRE_URL,
 --token or BRIEFWIRE_TOKEN (an editor token).`;
 
 const PROCESS_HELP: Record<'start' | 'api' | 'worker', string> = {
@@ -66,6 +68,9 @@ switch (command) {
     break;
   case 'status':
     await api(statusCommand);
+    break;
+  case 'digest':
+    await api(digestCommand);
     break;
   case undefined:
   case '--help':

@@ -54,11 +54,17 @@ export function startSeriesSampler(deps: SeriesSamplerDeps, everyMs = OPS_SAMPLE
   return {
     /** Writes one sample now (the timer's next tick still comes). */
     sample: run,
-    /** Stops the timer and writes a last sample, so what was counted since the last tick is not lost. */
-    async stop() {
+    /**
+     * Stops the timer and writes a last sample, so what was counted since the
+     * last tick is not lost; bounded, since a worker's commands wait out a Redis outage.
+     */
+    async stop(waitMs = 2_000) {
       clearInterval(timer);
-      await running;
-      await tick();
+      const last = (async () => {
+        await running;
+        await tick();
+      })();
+      await Promise.race([last, new Promise<void>((r) => setTimeout(r, waitMs).unref())]);
     },
   };
 }

@@ -2,6 +2,8 @@ import { parse } from 'csv-parse/sync';
 import { stringify } from 'csv-stringify/sync';
 import { normalizeAddress } from './address.ts';
 import type { Subscriber } from './model.ts';
+import { cadenceCell, parseCadence, type CadenceSetting } from '../cadence/model.ts';
+import { canonicalTimeZone } from '../cadence/time.ts';
 
 export interface ImportRow {
   line: number;
@@ -9,6 +11,10 @@ export interface ImportRow {
   name: string;
   topics: string[];
   consent: string;
+  /** Absent when the file has no cadence column or the cell is empty: a reader's stays as it is. */
+  cadence?: CadenceSetting;
+  /** Likewise for a `timeZone` column (an IANA name). */
+  timeZone?: string;
 }
 
 export interface ParsedImport {
@@ -35,8 +41,10 @@ const restoreFormula = (cell: string) => (cell.startsWith("'") && FORMULA_START.
 
 /**
  * Reads an import: a header row, then `email` (required), `name`, `topics`
- * ("|"-separated), `consent`. Every row is checked before anything is written,
- * so a bad row is reported and never half-stored.
+ * ("|"-separated), `consent`, `cadence` (`instant`, `daily`, or
+ * `Russia=daily|Ukraine=instant`) and `timeZone` (an IANA name). Every row is
+ * checked before anything is written, so a bad row is reported and never
+ * half-stored.
  */
 export function parseImportCsv(text: string, topics: readonly string[]): ParsedImport {
   let records: string[][];
@@ -66,16 +74,32 @@ export function parseImportCsv(text: string, topics: readonly string[]): ParsedI
     const picked = at(r, 'topics').split('|').map((t) => t.trim()).filter(Boolean);
     const unknown = picked.filter((t) => !known.has(t));
     if (unknown.length) return errors.push({ line, message: `unknown topics: ${unknown.join(', ')}` });
+    const cadenceText = at(r, 'cadence');
+    const cadence = cadenceText ? parseCadence(cadenceText, topics) : undefined;
+    if (cadence && !cadence.ok) return errors.push({ line, message: `cadence ${cadence.message}` });
+    const zoneText = at(r, 'timezone');
+    const timeZone = zoneText ? canonicalTimeZone(zoneText) : undefined;
+    if (timeZone === null) return errors.push({ line, message: 'timeZone must be an IANA time zone name, such as Europe/Paris' });
     seen.add(address.address);
-    rows.push({ line, email: address.address, name, topics: [...new Set(picked)], consent });
+    rows.push({ line, email: address.address, name, topics: [...new Set(picked)], consent, ...(cadence?.ok ? { cadence: cadence.value } : {}), ...(timeZone ? { timeZone } : {}) });
   });
   return { rows, errors };
 }
 
-export function exportCsvHeader(): string {
-  return stringify([['email', 'name', 'topics', 'consent', 'status']]);
+/**
+ * The export's columns. `delivery`: also `cadence` and `timeZone` (an empty
+ * zone is DIGEST_TIME_ZONE). The caller asks for them when any reader has a
+ * cadence or zone of their own, so a list where every reader takes every
+ * alert at once in the default zone exports as it always has.
+ */
+export function exportCsvHeader(opts: { delivery?: boolean } = {}): string {
+  return stringify([['email', 'name', 'topics', 'consent', 'status', ...(opts.delivery ? ['cadence', 'timeZone'] : [])]]);
 }
 
-export function exportCsvRows(subscribers: Subscriber[], consentOf: (s: Subscriber, index: number) => string): string {
-  return stringify(subscribers.map((s, i) => [s.email, s.name, s.topics.join('|'), consentOf(s, i), s.status].map(neutralizeFormula)));
+export function exportCsvRows(subscribers: Subscriber[], consentOf: (s: Subscriber, index: number) => string, opts: { delivery?: boolean } = {}): string {
+  return stringify(
+    subscribers.map((s, i) =>
+      [s.email, s.name, s.topics.join('|'), consentOf(s, i), s.status, ...(opts.delivery ? [cadenceCell(s.cadence ?? 'instant'), s.timeZone ?? ''] : [])].map(neutralizeFormula),
+    ),
+  );
 }

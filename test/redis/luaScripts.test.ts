@@ -121,6 +121,14 @@ describe('Lua scripts, watched at run time', () => {
     const again = await dispatch(h, brief.id, { force: true });
     await waitForStatus(h, (again.json() as { id: string }).id, 'done');
 
+    // A daily reader, a brief for them, and an editor's digest run (the digest scripts: createSend, take).
+    await subscribers.importRow({ email: 'daily@example.org', name: '', topics: ['Russia'], status: 'active', event: ev, cadence: 'daily' });
+    const forDigest = await dispatch(h, (await createBrief(h, { title: 'Gathered into a digest', topics: ['Russia'] })).id);
+    await waitForStatus(h, (forDigest.json() as { id: string }).id, 'done');
+    expect((await h.app.inject({ method: 'POST', url: '/api/digests/run', headers: h.auth })).statusCode).toBe(202);
+    const digests = async () => (await h.app.inject({ method: 'GET', url: '/api/digests', headers: h.auth })).json().items as { status: string }[];
+    await until(digests, (items) => items.some((d) => d.status === 'done'), 20_000, 'a digest sent');
+
     // The rest of the subscriber and dispatch scripts, called directly.
     await subscribers.setTopics(ids[1]!, ['Ukraine']);
     await subscribers.leave(ids[1]!, 'bounced', { type: 'bounce', at: ev.at, detail: 'test' });

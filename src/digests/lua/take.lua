@@ -23,20 +23,19 @@
 local out = {}
 for j = 1, #ARGV / 5 do
   local id, expected, from, score, action = ARGV[5 * j - 4], ARGV[5 * j - 3], ARGV[5 * j - 2], ARGV[5 * j - 1], ARGV[5 * j]
-  local sub, members = KEYS[2 * j], KEYS[2 * j + 1]
   if action == 'forget' then
-    if redis.call('EXISTS', sub) == 0 then
+    if redis.call('EXISTS', KEYS[2 * j]) == 0 then
       redis.call('ZREM', KEYS[1], id)
       out[j] = 1
     else
       out[j] = 0
     end
-  elseif (redis.call('HGET', sub, 'digestFrom') or '') ~= expected then
+  elseif (redis.call('HGET', KEYS[2 * j], 'digestFrom') or '') ~= expected then
     out[j] = 0
   else
-    if from ~= '' then redis.call('HSET', sub, 'digestFrom', from) end
+    if from ~= '' then redis.call('HSET', KEYS[2 * j], 'digestFrom', from) end
     redis.call('ZADD', KEYS[1], 'XX', tonumber(score), id)
-    if action == 'push' then redis.call('RPUSH', members, id) end
+    if action == 'push' then redis.call('RPUSH', KEYS[2 * j + 1], id) end
     out[j] = 1
   end
 end

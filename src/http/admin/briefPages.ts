@@ -59,7 +59,7 @@ export function registerBriefPages(app: FastifyInstance, s: ApiServices) {
       body: html`<h1>${archived ? 'Archived briefs' : 'Briefs'}</h1>
 ${workers.length ? '' : html`<p class="error" id="no-workers-warning">No worker is running: dispatches and confirmations wait until one starts (<a href="/admin/ops">Ops</a>).</p>`}
 ${deleted ? html`<p class="notice" id="deleted">Brief ${deleted} was deleted.</p>` : ''}
-<p><a href="/admin/briefs/new">New brief from Markdown</a> · <a href="/admin/dispatches">Dispatches</a> · ${archived ? html`<a href="/admin">Current briefs</a>` : html`<a href="/admin?archived=1" id="archived-link">Archived briefs</a>`}</p>
+<p><a href="/admin/briefs/new">New brief from Markdown</a> · <a href="/admin/dispatches">Dispatches</a> · <a href="/admin/digests" id="digests-link">Daily digests</a> · ${archived ? html`<a href="/admin">Current briefs</a>` : html`<a href="/admin?archived=1" id="archived-link">Archived briefs</a>`}</p>
 ${items.length === 0 ? html`<p class="muted">No briefs yet.</p>` : ''}
 <table id="briefs"><thead><tr><th>Title</th><th>Published</th><th>Topics</th><th>Dispatch</th></tr></thead><tbody>
 ${items.map((b, i) => {
@@ -123,7 +123,7 @@ ${q.test === 'queued' ? html`<p class="notice" id="test-queued">Test copies are 
   <fieldset><legend>Topics of the audience (subscribers who picked none get every brief)</legend>
   ${s.config.topics.map((t) => html`<label><input type="checkbox" name="topics" value="${t}"${b.brief.topics.includes(t) ? ' checked' : ''}> ${t}</label>`)}
   </fieldset>
-  <div><button type="submit" id="check-audience">Check the audience…</button> <span class="muted">to send now</span></div>
+  <div><button type="submit" id="check-audience" formnovalidate>Check the audience…</button> <span class="muted">to send now</span></div>
   <fieldset><legend>…or at a date and time</legend>
   <label for="at-local">Send at (your time zone: <span data-zone-name>local time</span>)</label>
   <input type="datetime-local" id="at-local" name="at-local"> <input type="hidden" name="at" id="at"> <span class="muted" id="at-echo"></span>

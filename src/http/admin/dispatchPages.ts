@@ -7,6 +7,7 @@ import { html } from '../html.ts';
 import { formFields, many, one } from './form.ts';
 import { csrfInput, pageContext, postButton, sendPage } from './layout.ts';
 import { PROGRESS_SCRIPT } from './progressScript.ts';
+import { registerDigestPages } from './digestPages.ts';
 import { DESK_SCRIPT } from './deskScript.ts';
 
 const BRIEF_ID = /^b[0-9]{1,15}$/;
@@ -61,6 +62,7 @@ ${existing ? html`<p class="error" id="already-dispatched">This brief has alread
   ${csrfInput(ctx)}
   ${topics.map((t) => html`<input type="hidden" name="topics" value="${t}">`)}
   ${existing ? html`<label><input type="checkbox" name="force" value="1"> Send again to everyone in this audience</label>` : ''}
+  <label><input type="checkbox" name="priority" value="breaking" id="priority-breaking"> Breaking: ahead of every routine send waiting, and through readers’ quiet hours</label>
   <button type="submit" id="confirm-dispatch">Send to ${count} subscriber${count === 1 ? '' : 's'}</button>
   <a href="/admin/briefs/${briefId}">Cancel</a>
 </form>`,
@@ -72,7 +74,7 @@ ${existing ? html`<p class="error" id="already-dispatched">This brief has alread
     const f = formFields(req);
     const topics = chosenTopics(many(f.topics), b.brief.topics);
     try {
-      const { id } = await s.dispatchControl.create({ briefId: b.id, topics, force: one(f.force) === '1' });
+      const { id } = await s.dispatchControl.create({ briefId: b.id, topics, force: one(f.force) === '1', priority: one(f.priority) === 'breaking' ? 'breaking' : 'normal' });
       return reply.redirect(`/admin/dispatches/${id}`, 303);
     } catch (e) {
       if (e instanceof DispatchError && e.code === 'ALREADY_DISPATCHED') return confirmPage(req, reply, b.id, b.brief.title, topics, e.dispatchId);
@@ -87,7 +89,7 @@ ${existing ? html`<p class="error" id="already-dispatched">This brief has alread
     const refused = req.query.refused ? REFUSALS[req.query.refused] : undefined;
     const restored = req.query.restored && /^[0-9]{1,9}$/.test(req.query.restored) ? Number(req.query.restored) : undefined;
     const pct = Math.round(d.progress * 100);
-    const count = (key: 'sent' | 'failed' | 'suppressed' | 'uncertain' | 'bounced' | 'complained') => html`<dt>${key}</dt><dd id="count-${key}">${d[key]}</dd>`;
+    const count = (key: 'sent' | 'failed' | 'suppressed' | 'uncertain' | 'expired' | 'bounced' | 'complained') => html`<dt>${key}</dt><dd id="count-${key}">${d[key]}</dd>`;
     return sendPage(reply, ctx, {
       title: `Dispatch ${d.id}`,
       // The desk script puts each control behind a confirmation step.
@@ -100,7 +102,7 @@ ${refused ? html`<p class="error" id="refused">${refused}</p>` : ''}
   <progress id="bar" max="100" value="${pct}">${pct}%</progress>
   <p><strong id="percent">${pct}%</strong> of <span id="total">${d.total}</span><span id="planned">${d.planned ? '' : ' (still planning)'}</span>
    · <span id="rate">${d.ratePerSecond}</span>/s · ETA <span id="eta">${d.etaSeconds === null ? '–' : `${d.etaSeconds}s`}</span></p>
-  <dl class="counts">${count('sent')}${count('failed')}${count('suppressed')}${count('uncertain')}${count('bounced')}${count('complained')}</dl>
+  <dl class="counts">${count('sent')}${count('failed')}${count('suppressed')}${count('uncertain')}${count('expired')}${count('bounced')}${count('complained')}</dl>
   <p id="feedback-rates">Bounce rate <strong id="bounce-rate">${percent(d.bounceRate)}</strong> · complaint rate <strong id="complaint-rate">${percent(d.complaintRate)}</strong>
    <span class="muted">of the copies sent. Bounces and complaints come back after the send (bounce messages, relay webhooks), so these grow for days;
    a complaint rate above ${percent(s.config.feedback.complaintPauseRate)} pauses a dispatch still sending (<code>COMPLAINT_SPIKE</code>).</span></p>
@@ -143,4 +145,5 @@ ${refused ? html`<p class="error" id="refused">${refused}</p>` : ''}
 
   const run = (action: Action, id: string): Promise<unknown> =>
     action === 'retry-failed' ? s.dispatchControl.retryFailed(id) : s.dispatchControl[action](id);
+  registerDigestPages(app, s);
 }

@@ -1,6 +1,9 @@
 import type { FastifyPluginAsync, FastifyReply } from 'fastify';
 import { z } from 'zod';
 import { maskAddress } from '../../subscribers/address.ts';
+import type { Subscriber } from '../../subscribers/model.ts';
+import { describeCadence, type Cadence, type CadenceSetting } from '../../cadence/model.ts';
+import { canonicalTimeZone } from '../../cadence/time.ts';
 import type { ApiServices } from '../services.ts';
 import { html, page, type Html } from '../html.ts';
 
@@ -70,12 +73,20 @@ const subscriptionRoutes: FastifyPluginAsync<{ services: ApiServices }> = async 
     const id = s.linkTokens.verify(req.params.token);
     const sub = id ? await s.subscribers.get(id) : null;
     if (!sub) return invalidLink(reply);
-    return show(reply, 200, 'Preferences', preferencesForm(s, req.params.token, sub.topics, sub.status));
+    return show(reply, 200, 'Preferences', preferencesForm(s, req.params.token, sub));
   });
 
   const prefsBody = z.object({
     action: z.enum(['save', 'unsubscribe']).default('save'),
     topics: z.preprocess((v) => (typeof v === 'string' ? [v] : v ?? []), z.array(z.enum(s.config.topics as [string, ...string[]])).max(100)),
+    // Absent (an older form): the reader's cadence and zone stay as they are.
+    cadence: z.enum(['instant', 'daily', 'per-topic']).optional(),
+    dailyTopics: z.preprocess((v) => (typeof v === 'string' ? [v] : v ?? []), z.array(z.enum(s.config.topics as [string, ...string[]])).max(100)),
+    timeZone: z
+      .string()
+      .max(64)
+      .optional()
+      .refine((v) => v === undefined || v === '' || canonicalTimeZone(v) !== null, 'must be an IANA time zone name, such as Europe/Paris'),
   });
 
   app.post<{ Params: { token: string } }>('/preferences/:token', async (req, reply) => {
@@ -84,7 +95,7 @@ const subscriptionRoutes: FastifyPluginAsync<{ services: ApiServices }> = async 
     if (!sub) return invalidLink(reply);
     const parsed = prefsBody.safeParse(req.body ?? {});
     if (!parsed.success) {
-      return show(reply, 400, 'Preferences', html`<p class="error">${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}</p>${preferencesForm(s, req.params.token, sub.topics, sub.status)}`);
+      return show(reply, 400, 'Preferences', html`<p class="error">${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}</p>${preferencesForm(s, req.params.token, sub)}`);
     }
     if (parsed.data.action === 'unsubscribe') {
       await s.subscribers.leave(sub.id, 'unsubscribed', { type: 'withdraw', at: new Date().toISOString(), channel: 'preferences' });
@@ -92,19 +103,50 @@ const subscriptionRoutes: FastifyPluginAsync<{ services: ApiServices }> = async 
       return show(reply, 200, 'Unsubscribed', html`<h1>You are unsubscribed</h1><p>You will get no more ${listName} alerts.</p>`);
     }
     const topics = [...new Set(parsed.data.topics)];
-    await s.subscribers.setTopics(sub.id, topics);
-    return show(reply, 200, 'Preferences saved', html`<h1>Saved</h1><p>${topics.length ? `You will get briefs on: ${topics.join(', ')}.` : 'You will get every brief.'}</p><p><a href="/preferences/${req.params.token}">Back to preferences</a></p>`);
+    const cadence = chosenCadence(parsed.data.cadence, parsed.data.dailyTopics);
+    const timeZone = parsed.data.timeZone ? (canonicalTimeZone(parsed.data.timeZone) ?? undefined) : undefined;
+    await s.subscribers.setTopics(sub.id, topics, { ...(cadence ? { cadence } : {}), ...(timeZone ? { timeZone } : {}) });
+    const how = cadence ? html` As ${describeCadence(cadence)}${timeZone ? `, in the ${timeZone} time zone` : ''}.` : '';
+    return show(reply, 200, 'Preferences saved', html`<h1>Saved</h1><p>${topics.length ? `You will get briefs on: ${topics.join(', ')}.` : 'You will get every brief.'}${how}</p><p><a href="/preferences/${req.params.token}">Back to preferences</a></p>`);
   });
 };
 
-function preferencesForm(s: ApiServices, token: string, current: string[], status: string): Html {
+/** The form's cadence: everything instant, everything daily, or the ticked topics daily (none ticked: instant). */
+function chosenCadence(choice: 'instant' | 'daily' | 'per-topic' | undefined, dailyTopics: string[]): CadenceSetting | undefined {
+  if (choice !== 'per-topic') return choice;
+  const map: Record<string, Cadence> = {};
+  for (const t of dailyTopics) map[t] = 'daily';
+  return map;
+}
+
+let zoneNames: string[] | undefined;
+const allZones = () => (zoneNames ??= Intl.supportedValuesOf('timeZone'));
+
+function preferencesForm(s: ApiServices, token: string, sub: Subscriber): Html {
+  const current = sub.topics;
+  const status = sub.status;
+  const cadence = sub.cadence ?? 'instant';
+  const choice = typeof cadence === 'string' ? cadence : 'per-topic';
+  const daily = (t: string) => (typeof cadence === 'string' ? cadence === 'daily' : cadence[t] === 'daily');
+  const zone = sub.timeZone ?? s.config.cadence.defaultTimeZone;
+  const zones = allZones().includes(zone) ? allZones() : [zone, ...allZones()];
+  const radio = (value: string, label: string) =>
+    html`<label><input type="radio" name="cadence" value="${value}" id="cadence-${value}"${choice === value ? html` checked` : ''}> ${label}</label>`;
   return html`<h1>Your ${s.config.mail.listName} preferences</h1>
 ${status !== 'active' ? html`<p class="muted">This address is currently <strong>${status}</strong>: no alerts are sent to it.</p>` : ''}
 <form method="post" action="/preferences/${token}">
 <fieldset><legend>Topics <span class="muted">(none ticked: every brief)</span></legend>
 ${s.config.topics.map((t) => html`<label><input type="checkbox" name="topics" value="${t}" ${current.includes(t) ? html`checked` : ''}> ${t}</label>`)}
 </fieldset>
-<button type="submit" name="action" value="save">Save topics</button>
+<fieldset><legend>How often</legend>
+${radio('instant', 'Each alert as it is published')}
+${radio('daily', `One daily digest, at ${String(s.config.cadence.digestHour).padStart(2, '0')}:00 your time`)}
+${radio('per-topic', 'A daily digest for the topics ticked here, the others as they are published:')}
+${s.config.topics.map((t) => html`<label><input type="checkbox" name="dailyTopics" value="${t}" ${choice === 'per-topic' && daily(t) ? html`checked` : ''}> ${t} in the digest</label>`)}
+</fieldset>
+<label for="timeZone">Your time zone</label>
+<select id="timeZone" name="timeZone">${zones.map((z) => html`<option value="${z}"${z === zone ? html` selected` : ''}>${z}</option>`)}</select>
+<button type="submit" name="action" value="save">Save preferences</button>
 <button type="submit" name="action" value="unsubscribe" class="secondary">Unsubscribe from all</button>
 </form>`;
 }
