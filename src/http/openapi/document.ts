@@ -10,7 +10,7 @@ interface Param {
   schema?: object;
 }
 export interface Operation {
-  method: 'get' | 'post' | 'delete';
+  method: 'get' | 'post' | 'put' | 'delete';
   path: string;
   summary: string;
   tag: 'briefs' | 'dispatches' | 'subscribers';
@@ -39,7 +39,7 @@ export const OPERATIONS: Operation[] = [
   {
     method: 'get', path: '/api/briefs', tag: 'briefs',
     summary: 'List briefs, newest first, with their latest dispatch',
-    params: [q('limit', '1–200, default 50'), q('before', 'A brief id: page from there')],
+    params: [q('limit', '1–200, default 50'), q('before', 'A brief id: page from there'), q('archived', '`true`: the archived briefs instead')],
     responses: { 200: { description: '`{items: BriefSummary[], next?}`', body: ['BriefSummary'] }, 401: errors[401] },
   },
   {
@@ -47,6 +47,47 @@ export const OPERATIONS: Operation[] = [
     summary: 'One brief as stored',
     params: [id('brief')],
     responses: { 200: { description: 'The brief', body: ['StoredBrief'] }, 401: errors[401], ...missing },
+  },
+  {
+    method: 'put', path: '/api/briefs/{id}', tag: 'briefs',
+    summary: 'Edit a brief until a dispatch of it has started (same JSON or Markdown as POST); the version bumps',
+    params: [id('brief')],
+    body: ['Brief', 'markdown'],
+    responses: {
+      200: { description: 'The new version', body: ['BriefUpdated'] }, ...errors, ...missing,
+      409: { description: '`BRIEF_SENT` (frozen once sent: make a correction) or `SLUG_TAKEN`', body: ['Error'] },
+      412: { description: '`VERSION_CONFLICT`: `If-Match` names an older version', body: ['Error'] },
+    },
+  },
+  {
+    method: 'delete', path: '/api/briefs/{id}', tag: 'briefs',
+    summary: 'Delete a draft that was never dispatched',
+    params: [id('brief')],
+    responses: { 204: { description: 'Deleted' }, 401: errors[401], ...missing, 409: { description: '`BRIEF_SENT` (archive it instead) or `BRIEF_SCHEDULED`', body: ['Error'] } },
+  },
+  {
+    method: 'post', path: '/api/briefs/{id}/archive', tag: 'briefs',
+    summary: 'Hide a brief from the list; its web version stays',
+    params: [id('brief')],
+    responses: { 200: { description: 'Archived', body: ['BriefArchived'] }, 401: errors[401], ...missing, 409: { description: '`BRIEF_DISPATCH_ACTIVE`', body: ['Error'] } },
+  },
+  {
+    method: 'get', path: '/api/briefs/{id}/history', tag: 'briefs',
+    summary: "Each change: who (the editor token's label), when, what changed",
+    params: [id('brief')],
+    responses: { 200: { description: 'The history, oldest first', body: ['BriefHistory'] }, 401: errors[401], ...missing },
+  },
+  {
+    method: 'post', path: '/api/briefs/{id}/correction', tag: 'briefs',
+    summary: 'A new draft made from a sent brief',
+    params: [id('brief')],
+    responses: { 201: { description: 'The correction draft', body: ['BriefCorrection'] }, 401: errors[401], ...missing, 409: { description: '`BRIEF_NOT_SENT`', body: ['Error'] } },
+  },
+  {
+    method: 'post', path: '/api/briefs/preview', tag: 'briefs',
+    summary: 'Preview unsaved Markdown through the readers\' builder, with errors at their lines',
+    body: ['markdown'],
+    responses: { 200: { description: 'The email, or the errors', body: ['BriefPreview'] }, 401: errors[401], 415: { description: 'Not Markdown', body: ['Error'] } },
   },
   {
     method: 'get', path: '/api/briefs/{id}/preview', tag: 'briefs',
@@ -137,6 +178,12 @@ export const OPERATIONS: Operation[] = [
       ...errors,
       415: { description: 'Not text/csv', body: ['Error'] },
     },
+  },
+  {
+    method: 'post', path: '/api/subscribers/{id}/restore', tag: 'subscribers',
+    summary: 'Put a bounced or complained reader back to active (logged with the editor)',
+    params: [id('subscriber')],
+    responses: { 200: { description: 'The subscriber', body: ['Subscriber'] }, 401: errors[401], ...missing, 409: { description: '`NOT_BOUNCED` or `NEVER_CONFIRMED`', body: ['Error'] } },
   },
   {
     method: 'delete', path: '/api/subscribers/{id}', tag: 'subscribers',
