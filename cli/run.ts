@@ -28,6 +28,16 @@ export async function runProcess(role: 'start' | 'api' | 'worker'): Promise<void
   // Fastify, the admin UI or Bull Board, and the API never loads the workers or a mailer.
   const api = role !== 'worker' ? await (await import('../src/server.ts')).startApi(config, logger, { metrics }) : undefined;
   const workers = role !== 'api' ? await (await import('../workers/index.ts')).startWorkers(config, logger, { metrics }) : undefined;
+  // An API on its own counts the relay webhooks' feedback: that goes into the ops series too (with
+  // the workers here, their sampler reads the shared counters already).
+  const apiSampler =
+    role === 'api' && api
+      ? (await import('../src/ops/sampler.ts')).startSeriesSampler({
+          series: (await import('../src/ops/series.ts')).createOpsSeries(api.services.redis, api.services.keys),
+          counters: [(await import('../src/ops/sampler.ts')).feedbackSource(metrics)],
+          logger,
+        })
+      : undefined;
   // A worker on its own serves its counters itself; with the API here, its /metrics holds them.
   const workerMetrics =
     role === 'worker' && config.http.workerPort
@@ -66,6 +76,7 @@ export async function runProcess(role: 'start' | 'api' | 'worker'): Promise<void
   }
   onShutdown(logger, config.shutdownGraceMs, [
     async () => {
+      await apiSampler?.stop();
       await api?.app.close();
     },
     async () => {

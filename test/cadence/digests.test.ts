@@ -1,6 +1,11 @@
+import { execFile } from 'node:child_process';
+import type { AddressInfo } from 'node:net';
+import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { EDITOR_TOKEN } from '../support/harness.ts';
 import { createBrief, dispatch, status, waitForStatus } from '../dispatch/support.ts';
-import { addReader, createCadenceHarness, digestNow, digestSends, digestsDone, digestsTo, testClock, type CadenceHarness } from './support.ts';
+import { signIn } from '../admin/support.ts';
+import { addReader, createCadenceHarness, digestNow, digestSends, digestsDone, digestsTo, runFinished, testClock, type CadenceHarness } from './support.ts';
 
 /**
  * Daily digests through the real API, workers, Redis and SMTP: who waits for
@@ -139,12 +144,33 @@ describe('an editor’s digest run', () => {
 });
 
 describe('the editors’ views', () => {
-  it('/admin lists the digest sends and has "send the digest now"', async () => {
-    const { sessionCookie } = await import('../admin/support.ts');
-    const cookie = await sessionCookie(h);
+  it('/admin lists the digest sends, and its "send the digest now" queues a run', async () => {
+    const { cookie, csrf } = await signIn(h);
     const page = await h.app.inject({ method: 'GET', url: '/admin/digests', headers: { cookie } });
     expect(page.statusCode).toBe(200);
     expect(page.body).toContain('id="run-digests"');
     expect(page.body).toContain('Russia only');
+    const run = await h.app.inject({ method: 'POST', url: '/admin/digests/run', headers: { cookie, 'content-type': 'application/x-www-form-urlencoded' }, payload: `_csrf=${encodeURIComponent(csrf)}` });
+    expect(run.statusCode).toBe(303);
+    const queued = /queued=(run-[0-9a-z-]+)/.exec(run.headers.location as string)![1]!;
+    expect(await runFinished(h, queued)).toMatchObject({ readers: 0, sends: 0 });
   });
+
+  it('the CLI runs a digest and lists the digest sends', async () => {
+    await h.app.listen({ port: 0, host: '127.0.0.1' });
+    const env = { ...process.env, BRIEFWIRE_URL: `http://127.0.0.1:${(h.app.server.address() as AddressInfo).port}`, BRIEFWIRE_TOKEN: EDITOR_TOKEN };
+    const cli = (args: string[]) =>
+      new Promise<{ code: number; stdout: string }>((resolve) =>
+        execFile('node', ['bin/briefwire.js', ...args], { cwd: fileURLToPath(new URL('../..', import.meta.url)), env, timeout: 60_000 }, (err, stdout) =>
+          resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout }),
+        ),
+      );
+    const run = await cli(['digest', 'run']);
+    expect(run.code).toBe(0);
+    const runId = /^digest run (run-[0-9a-z-]+) queued$/m.exec(run.stdout)![1]!;
+    expect(await runFinished(h, runId)).toMatchObject({ readers: 0 });
+    const list = await cli(['digest', 'list']);
+    expect(list.code).toBe(0);
+    expect(list.stdout).toMatch(/^d\d+ +done +\S+ +readers 3, sent 3, failed 0, suppressed 0, uncertain 0 +Russia only \| Ukraine only \| Both topics$/m);
+  }, 120_000);
 });
