@@ -22,6 +22,8 @@ export function benchEnv(redisUrl: string, prefix: string, smtpUrl: string, over
     LOG_LEVEL: 'warn',
     REDIS_URL: redisUrl,
     PUBLIC_URL: 'https://news.example.org',
+    // Production refuses a public /metrics without saying so; the bench scrapes nothing.
+    METRICS_PUBLIC: 'true',
     SMTP_SOCKET_TIMEOUT_MS: '20000',
     RETRY_BASE_MS: '1000',
     SHUTDOWN_GRACE_MS: '10000',

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
-import { createHarness, type Harness } from '../support/harness.ts';
+import { createHarness, EDITOR_TOKEN, type Harness } from '../support/harness.ts';
 import { allRoutes, concrete, csrfFrom, signIn } from './support.ts';
 
 const seed = readFileSync(new URL('../fixtures/seed-brief.md', import.meta.url), 'utf8');
@@ -54,7 +54,7 @@ describe('without a session or token', () => {
   });
 
   it('the login form itself needs its CSRF token', async () => {
-    const res = await h.app.inject({ method: 'POST', url: '/admin/login', headers: { 'content-type': FORM }, payload: form({ token: 'test-editor-token-0123456789' }) });
+    const res = await h.app.inject({ method: 'POST', url: '/admin/login', headers: { 'content-type': FORM }, payload: form({ token: EDITOR_TOKEN }) });
     expect(res.statusCode).toBe(403);
     expect(res.headers['set-cookie'] ?? '').not.toContain('bw_admin=');
   });

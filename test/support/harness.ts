@@ -9,7 +9,7 @@ import { startWorkers, type RunningWorkers } from '../../workers/index.ts';
 import { startSmtpServer, type SmtpBehaviour, type TestSmtpServer } from './smtpServer.ts';
 
 export const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
-export const EDITOR_TOKEN = 'test-editor-token-0123456789';
+export const EDITOR_TOKEN = 'test-editor-token-0123456789-abcdef';
 export const TOPICS = ['Conflict', 'Defense Technologies', 'Russia', 'Ukraine', 'United States and Canada'];
 
 export interface Harness {
