@@ -8,9 +8,9 @@ import { FEEDBACK_UNUSED } from './feedback/intake.ts';
  * Prometheus metrics. One registry per process (not prom-client's global), so
  * tests can build many apps side by side. Queue depth is read at scrape time.
  */
-/** Every outcome a send can have, per lane (the SMTP failure classes, plus the ledger's suppressed for bulk). */
+/** Every outcome a send can have, per lane (the SMTP failure classes, plus the ledger's suppressed and expired for bulk). */
 const EMAIL_OUTCOMES = {
-  bulk: ['sent', 'suppressed', 'transient', 'throttled', 'bounce', 'refused', 'uncertain'],
+  bulk: ['sent', 'suppressed', 'expired', 'transient', 'throttled', 'bounce', 'refused', 'uncertain'],
   transactional: ['sent', 'transient', 'throttled', 'bounce', 'refused', 'uncertain'],
 } as const;
 const SIGNUP_OUTCOMES = ['accepted', 'confirmed', 'invalid', 'rate_limited', 'honeypot'] as const;

@@ -3,7 +3,7 @@ import type { RedisClient } from '../redis/connection.ts';
 import type { Keyspace } from '../redis/keys.ts';
 
 /**
- * Four queues, two lanes:
+ * Four queues here, two lanes (the fifth, `digest`, is in src/digests/queue.ts):
  * - mail: the transactional lane (confirmations, test copies, feed notices); never waits behind a bulk send;
  * - dispatch and deliver: the bulk lane: one planning job per dispatch, then batches of recipient ids;
  * - feed: one scheduled poll per configured feed.

@@ -120,6 +120,8 @@ export function createSubscriberStore(redis: RedisClient, keys: Keyspace): Subsc
     keys.activeSubscribers,
     keys.activeTopics,
     keys.pendingSubscribers,
+    keys.subscriberDelivery,
+    keys.dailySubscribers,
   ];
 
   const getMany = async (ids: readonly string[]) => {

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createBrief, dispatch, status, waitForStatus } from '../dispatch/support.ts';
+import { signIn } from '../admin/support.ts';
 import { addReader, createCadenceHarness, testClock, type CadenceHarness } from './support.ts';
 
 /**
@@ -85,6 +86,24 @@ describe('a breaking dispatch at the same hour', () => {
     expect(d).toMatchObject({ priority: 'breaking', total: 4, sent: 4, reconciled: true });
     for (const who of ['paris', 'tokyo', 'newyork', 'utc']) expect(got(who), who).toContain('Breaking at night');
     expect(await h.services.queues.deliver.getDelayedCount()).toBe(0);
+  });
+
+  it('the admin’s dispatch confirmation offers "breaking", and the dispatch page says it', async () => {
+    const { cookie, csrf } = await signIn(h);
+    const b = await createBrief(h, { title: 'Breaking from the desk', topics: ['Conflict'] });
+    const confirm = await h.app.inject({ method: 'GET', url: `/admin/briefs/${b.id}/dispatch`, headers: { cookie } });
+    expect(confirm.body).toContain('name="priority" value="breaking"');
+    const sent = await h.app.inject({
+      method: 'POST',
+      url: `/admin/briefs/${b.id}/dispatch`,
+      headers: { cookie, 'content-type': 'application/x-www-form-urlencoded' },
+      payload: new URLSearchParams({ _csrf: csrf, topics: 'Conflict', priority: 'breaking' }).toString(),
+    });
+    expect(sent.statusCode).toBe(303);
+    const id = /\/admin\/dispatches\/(d\d+)$/.exec(sent.headers.location as string)![1]!;
+    expect(await waitForStatus(h, id, 'done')).toMatchObject({ priority: 'breaking', sent: 4 });
+    const page = await h.app.inject({ method: 'GET', url: `/admin/dispatches/${id}`, headers: { cookie } });
+    expect(page.body).toMatch(/Priority <strong>breaking<\/strong>/);
   });
 
   it('rejects a priority that is neither breaking nor normal, naming the field', async () => {

@@ -52,7 +52,7 @@ export function registerBriefPages(app: FastifyInstance, s: ApiServices) {
     const deleted = req.query.deleted && BRIEF_ID.test(req.query.deleted) ? req.query.deleted : undefined;
     const items = await s.briefs.list({ limit: 50, before, archived });
     const latest = await s.dispatches.latestForBriefs(items.map((b) => b.id));
-    const dispatches = await Promise.all(latest.map((id) => (id ? s.dispatches.get(id) : null)));
+    const dispatches = await Promise.all(latest.map((id) => (id ? s.dispatches.get(id) : Promise.resolve(null))));
     const workers = await registry.live();
     return sendPage(reply, ctxOf(req), {
       title: archived ? 'Archived briefs' : 'Briefs',

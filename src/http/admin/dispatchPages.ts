@@ -95,7 +95,8 @@ ${existing ? html`<p class="error" id="already-dispatched">This brief has alread
       // The desk script puts each control behind a confirmation step.
       script: PROGRESS_SCRIPT + DESK_SCRIPT,
       body: html`<h1>Dispatch ${d.id}</h1>
-<p>Brief: ${brief ? html`<a href="/admin/briefs/${brief.id}">${brief.brief.title}</a>` : d.briefId} · topics ${d.topics.join(', ') || 'the brief’s'}</p>
+${d.kind === 'digest' ? html`<p>Daily digest of ${d.briefIds?.length ?? 0} brief${d.briefIds?.length === 1 ? '' : 's'} (<a href="/admin/digests">digests</a>)</p>` : html`<p>Brief: ${brief ? html`<a href="/admin/briefs/${brief.id}">${brief.brief.title}</a>` : d.briefId} · topics ${d.topics.join(', ') || 'the brief’s'}</p>`}
+<p id="urgency">Priority <strong>${d.priority}</strong>${d.expiresAt ? html` · expires ${d.expiresAt}` : ''}${d.daily ? html` · ${d.daily} reader${d.daily === 1 ? '' : 's'} left to their daily digest` : ''}</p>
 ${refused ? html`<p class="error" id="refused">${refused}</p>` : ''}
 <div id="dispatch" data-progress-url="/admin/dispatches/${d.id}/progress">
   <p>Status: <span class="status" id="status">${d.status}</span> <code id="reason-code"${d.reasonCode ? '' : ' hidden'}>${d.reasonCode ?? ''}</code> <span id="reason" class="muted">${d.reason ?? ''}</span></p>

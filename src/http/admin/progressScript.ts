@@ -24,7 +24,7 @@ export const PROGRESS_SCRIPT = `
     set('reason-code', d.reasonCode || ''); var rc = document.getElementById('reason-code'); if (rc) rc.hidden = !d.reasonCode;
     set('total', d.total); set('planned', d.planned ? '' : ' (still planning)');
     set('rate', d.ratePerSecond); set('eta', d.etaSeconds == null ? '\\u2013' : d.etaSeconds + 's');
-    ['sent', 'failed', 'suppressed', 'uncertain', 'bounced', 'complained'].forEach(function (k) { set('count-' + k, d[k]); });
+    ['sent', 'failed', 'suppressed', 'uncertain', 'expired', 'bounced', 'complained'].forEach(function (k) { set('count-' + k, d[k]); });
     set('bounce-rate', ((d.bounceRate || 0) * 100).toFixed(2) + '%'); set('complaint-rate', ((d.complaintRate || 0) * 100).toFixed(2) + '%');
     Object.keys(applies).forEach(function (a) {
       var b = document.getElementById('action-' + a);

@@ -180,6 +180,16 @@ export const OPERATIONS: Operation[] = [
     },
   },
   {
+    method: 'post', path: '/api/digests/run', tag: 'dispatches',
+    summary: "Send the digest now: every daily reader with something pending gets theirs (a second run with nothing new sends nothing)",
+    responses: { 202: { description: 'Queued', body: ['DispatchCreated'] }, 401: errors[401] },
+  },
+  {
+    method: 'get', path: '/api/digests', tag: 'dispatches',
+    summary: 'The digest sends, newest first, with their counts',
+    responses: { 200: { description: '`{items: Dispatch[]}`', body: ['Dispatch'] }, 401: errors[401] },
+  },
+  {
     method: 'post', path: '/api/subscribers/{id}/restore', tag: 'subscribers',
     summary: 'Put a bounced or complained reader back to active (logged with the editor)',
     params: [id('subscriber')],

@@ -92,7 +92,7 @@ const briefRoutes: FastifyPluginAsync<{ services: ApiServices }> = async (app, {
     const archived = req.query.archived === 'true' || req.query.archived === '1';
     const items = await s.briefs.list({ limit, before: req.query.before, archived });
     const dispatchIds = await s.dispatches.latestForBriefs(items.map((b) => b.id));
-    const dispatches = await Promise.all(dispatchIds.map((id) => (id ? s.dispatches.get(id) : null)));
+    const dispatches = await Promise.all(dispatchIds.map((id) => (id ? s.dispatches.get(id) : Promise.resolve(null))));
     return {
       items: items.map((b, i) => ({
         id: b.id,

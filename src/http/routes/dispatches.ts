@@ -1,6 +1,6 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { ApiServices } from '../services.ts';
-import { DispatchError } from '../../dispatch/control.ts';
+import { DispatchError, DispatchInputError } from '../../dispatch/control.ts';
 import type { Dispatch } from '../../dispatch/model.ts';
 import { createEditorAuth } from '../editorAuth.ts';
 import { badRequest, HttpError } from '../errors.ts';
@@ -8,7 +8,7 @@ import { dispatchCreateSchema, topicListSchema } from '../requestSchemas.ts';
 
 /** Progress as editors and the CLI see it, with rate and ETA derived from the counters. */
 export function dispatchView(d: Dispatch) {
-  const settled = d.sent + d.failed + d.suppressed + d.uncertain;
+  const settled = d.sent + d.failed + d.suppressed + d.uncertain + d.expired;
   const started = d.startedAt ? Date.parse(d.startedAt) : undefined;
   const end = d.finishedAt ? Date.parse(d.finishedAt) : Date.now();
   const seconds = started ? Math.max((end - started) / 1000, 0.001) : 0;
@@ -30,6 +30,7 @@ export function dispatchView(d: Dispatch) {
 const share = (n: number, sent: number) => (sent > 0 ? Math.round((n / sent) * 1e6) / 1e6 : 0);
 
 function toHttp(e: unknown): never {
+  if (e instanceof DispatchInputError) throw badRequest([{ field: e.field, message: e.message }]);
   if (e instanceof DispatchError) {
     const status = { BRIEF_NOT_FOUND: 404, NOT_FOUND: 404, ALREADY_DISPATCHED: 409, INVALID_STATE: 409 }[e.code];
     throw new HttpError(status, e.code, e.message);
@@ -51,6 +52,8 @@ const dispatchRoutes: FastifyPluginAsync<{ services: ApiServices }> = async (app
         topics: parsed.data.topics,
         at: parsed.data.at ? new Date(parsed.data.at) : undefined,
         force: parsed.data.force,
+        priority: parsed.data.priority,
+        expiresAt: parsed.data.expiresAt ? new Date(parsed.data.expiresAt) : undefined,
       });
       return reply.code(202).send({ id });
     } catch (e) {

@@ -37,7 +37,9 @@ const subscriberAdminRoutes: FastifyPluginAsync<{ services: ApiServices }> = asy
   app.get<{ Querystring: { status?: string } }>('/api/subscribers.csv', async (req, reply) => {
     const status = statusOf(req.query.status);
     reply.type('text/csv; charset=utf-8').header('Content-Disposition', 'attachment; filename="subscribers.csv"');
-    let out = exportCsvHeader();
+    // cadence and timeZone columns once any reader has a cadence or zone of their own (src/subscribers/csv.ts).
+    const delivery = (await s.redis.hlen(s.keys.subscriberDelivery)) > 0;
+    let out = exportCsvHeader({ delivery });
     let after: string | undefined;
     do {
       const page = await s.subscribers.list({ status, after, limit: 500 });
@@ -45,7 +47,7 @@ const subscriberAdminRoutes: FastifyPluginAsync<{ services: ApiServices }> = asy
       out += exportCsvRows(page.items, (_x, i) => {
         const signup = consents[i]?.find((e) => e.type === 'signup');
         return signup && signup.type === 'signup' ? `${signup.source} ${signup.at}${signup.consent ? ` ${signup.consent}` : ''}` : '';
-      });
+      }, { delivery });
       after = page.next;
     } while (after);
     return out;
@@ -66,6 +68,8 @@ const subscriberAdminRoutes: FastifyPluginAsync<{ services: ApiServices }> = asy
         email: row.email,
         name: row.name,
         topics: row.topics,
+        ...(row.cadence ? { cadence: row.cadence } : {}),
+        ...(row.timeZone ? { timeZone: row.timeZone } : {}),
         status: asActive ? 'active' : 'pending',
         event: {
           type: 'signup',

@@ -9,6 +9,8 @@
     KEYS[5] subs:active index
     KEYS[6] subs:topics hash
     KEYS[7] subs:pending index
+    KEYS[8] subs:delivery hash (id -> time zone and cadence)
+    KEYS[9] subs:daily index
 
     ARGV[1] subscriber id
     ARGV[2] '1': erase only if still pending (the expiry of unconfirmed signups), else '0'
@@ -28,5 +30,7 @@ redis.call('ZREM', KEYS[4], ARGV[1])
 redis.call('ZREM', KEYS[5], ARGV[1])
 redis.call('HDEL', KEYS[6], ARGV[1])
 redis.call('ZREM', KEYS[7], ARGV[1])
+redis.call('HDEL', KEYS[8], ARGV[1])
+redis.call('ZREM', KEYS[9], ARGV[1])
 redis.call('DEL', KEYS[1], KEYS[2])
 return 1
