@@ -115,4 +115,16 @@ describe('scheduling and the dispatch list', () => {
     expect(list.body).toContain('id="no-running"');
     expect(list.headers['content-security-policy']).toMatch(/script-src 'nonce-/);
   });
+
+  it('a scheduled dispatch can be breaking, chosen on the confirmation step', async () => {
+    const a = await signIn(h);
+    const id = await create('desk-schedule-breaking');
+    const at = new Date(Date.now() + 7_200_000).toISOString();
+    const confirm = await h.app.inject({ url: `/admin/briefs/${id}/schedule?at=${encodeURIComponent(at)}`, headers: { cookie: a.cookie } });
+    expect(confirm.body).toContain('id="schedule-breaking"');
+    const done = await post(a, `/admin/briefs/${id}/schedule`, { at, priority: 'breaking', _csrf: a.csrf });
+    expect(done.statusCode).toBe(303);
+    const dispatchId = /\/admin\/dispatches\/(d\d+)$/.exec(String(done.headers.location))![1]!;
+    expect(await h.services.dispatches.get(dispatchId)).toMatchObject({ status: 'scheduled', priority: 'breaking' });
+  });
 });

@@ -60,6 +60,7 @@ ${existing ? html`<p class="error" id="already-dispatched">This brief already ha
   ${csrfInput(ctx)}
   ${topics.map((t) => html`<input type="hidden" name="topics" value="${t}">`)}
   <input type="hidden" name="at" value="${iso}">
+  <p><label><input type="checkbox" name="priority" value="breaking" id="schedule-breaking"> Breaking: ahead of every routine send waiting, and through readers’ quiet hours</label></p>
   <button type="submit" id="confirm-schedule">Schedule for ${count} subscriber${count === 1 ? '' : 's'}</button>
   <a href="/admin/briefs/${b.id}">Cancel</a>
 </form>`}`,
@@ -78,7 +79,7 @@ ${existing ? html`<p class="error" id="already-dispatched">This brief already ha
     const at = readAt(one(f.at));
     if ('problem' in at) return page(req, reply, b, topics, at);
     try {
-      const { id } = await s.dispatchControl.create({ briefId: b.id, topics, at: at.at });
+      const { id } = await s.dispatchControl.create({ briefId: b.id, topics, at: at.at, priority: one(f.priority) === 'breaking' ? 'breaking' : 'normal' });
       return reply.redirect(`/admin/dispatches/${id}`, 303);
     } catch (e) {
       if (e instanceof DispatchError && e.code === 'ALREADY_DISPATCHED') return page(req, reply, b, topics, at, e.dispatchId);
