@@ -17,6 +17,8 @@ export async function runProcess(role: 'start' | 'api' | 'worker'): Promise<void
     throw e;
   }
   const logger = createLogger(config.logLevel, undefined, { pretty: !config.production && process.stdout.isTTY === true });
+  // `npm start` with nothing on the local Redis port: one for this process, if redis-server is installed.
+  const localRedis = role === 'start' ? await (await import('./localRedis.ts')).startLocalRedisIfNeeded(config, logger) : undefined;
   try {
     await preflight(config, logger);
   } catch {
@@ -85,6 +87,7 @@ export async function runProcess(role: 'start' | 'api' | 'worker'): Promise<void
     },
     async () => {
       await api?.services.close();
+      await localRedis?.stop();
     },
   ]);
 }
