@@ -90,6 +90,8 @@ export async function deliverBatch(
   const sentTotal = metrics.emails.labels({ lane: 'bulk', outcome: 'sent' });
   const sendSeconds = metrics.sendSeconds.labels({ lane: 'bulk' });
   const urgency = await dispatchUrgency(dispatches, job.dispatchId);
+  // A refusal pauses the dispatch only if nobody resumed it since this batch began (see transition.lua).
+  const resumes = await dispatches.resumes(job.dispatchId);
   const publishToAccept = metrics.publishToAccept.labels({ priority: urgency.priority });
   const transient: string[] = [];
   let stop: BatchOutcome | null = null;
@@ -174,7 +176,7 @@ export async function deliverBatch(
           // The relay refuses the sender, the message or us, not this reader: nobody's status changes.
           await record({ subscriberId: id, outcome: 'release' });
           const reason = refusalReason(err);
-          await dispatches.transition(job.dispatchId, 'paused', ['sending', 'planning'], { code: 'SMTP_REFUSED', text: reason });
+          await dispatches.transition(job.dispatchId, 'paused', ['sending', 'planning'], { code: 'SMTP_REFUSED', text: reason }, { resumes });
           deps.logger.error({ dispatchId: job.dispatchId, code: 'SMTP_REFUSED', phase: err.phase, reply: lastError }, `dispatch paused: ${reason}`);
           stop ??= { kind: 'paused' };
           return null;

@@ -17,7 +17,10 @@ export interface DispatchStore {
   get(id: string): Promise<Dispatch | null>;
   latestForBriefs(briefIds: string[]): Promise<(string | null)[]>;
   list(limit: number): Promise<Dispatch[]>;
-  transition(id: string, to: DispatchStatus, from: DispatchStatus[], reason?: { code: ReasonCode; text: string }): Promise<DispatchStatus | null>;
+  /** `guard.resumes`: move only if the dispatch has not been resumed since the caller read that count (`resumes`). */
+  transition(id: string, to: DispatchStatus, from: DispatchStatus[], reason?: { code: ReasonCode; text: string }, guard?: { resumes: number }): Promise<DispatchStatus | null>;
+  /** How many times the dispatch has been resumed from a pause. */
+  resumes(id: string): Promise<number>;
   cursor(id: string): Promise<{ cursor: number; batches: number }>;
   checkpoint(id: string, batch: number, cursor: number, size: number): Promise<void>;
   setPlanned(id: string, planned: boolean): Promise<void>;
@@ -136,8 +139,12 @@ export function createDispatchStore(redis: RedisClient, keys: Keyspace): Dispatc
       const ids = await redis.zrevrange(keys.dispatches, 0, limit - 1);
       return (await Promise.all(ids.map((id) => this.get(id)))).filter((d): d is Dispatch => d !== null);
     },
-    async transition(id, to, from, reason) {
-      return ((await runLua(redis, lua.transition, [keys.dispatch(id), keys.dispatchRecent(id)], [to, new Date().toISOString(), reason?.text ?? '', reason?.code ?? '', ...from])) as DispatchStatus) || null;
+    async transition(id, to, from, reason, guard) {
+      const args = [to, new Date().toISOString(), reason?.text ?? '', reason?.code ?? '', guard ? String(guard.resumes) : '', ...from];
+      return ((await runLua(redis, lua.transition, [keys.dispatch(id), keys.dispatchRecent(id)], args)) as DispatchStatus) || null;
+    },
+    async resumes(id) {
+      return num((await redis.hget(keys.dispatch(id), 'resumes')) ?? undefined);
     },
     async cursor(id) {
       const [cursor, batches] = await redis.hmget(keys.dispatch(id), 'cursor', 'batches');

@@ -1,4 +1,4 @@
-import { afterEach, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { createHarness, type Harness } from '../support/harness.ts';
 import { addSubscribers, createBrief, dispatch, status, waitForStatus } from './support.ts';
 
@@ -57,4 +57,26 @@ it('two "retry failed" calls at once: one requeues the failed recipients, the ot
   expect(answers.find((a) => a.statusCode === 409)!.json().error.code).toBe('INVALID_STATE');
   const done = await waitForStatus(h, id, (x) => x.status === 'done' && x.sent === 8);
   expect(done).toMatchObject({ total: 8, sent: 8, failed: 0, missing: 0 });
+});
+
+describe('a refusal still in flight when the editor resumes', () => {
+  it('does not pause the resumed dispatch again; a refusal seen after the resume still does', async () => {
+    const h = await createHarness();
+    try {
+      await addSubscribers(h, 2, () => [], 'inflight.example.org');
+      const brief = await createBrief(h, { title: 'In flight' });
+      const id = (await dispatch(h, brief.id)).json().id as string;
+      const d = h.services.dispatches;
+      await d.transition(id, 'sending', ['scheduled', 'planning']);
+      const seen = await d.resumes(id);
+      const reason = { code: 'SMTP_REFUSED' as const, text: 'the relay refused the message' };
+      expect(await d.transition(id, 'paused', ['sending', 'planning'], reason, { resumes: seen })).toBe('paused');
+      expect(await d.transition(id, 'sending', ['paused'])).toBe('sending');
+      // The other send loops' refusals, begun before the resume, come back now: nothing changes.
+      expect(await d.transition(id, 'paused', ['sending', 'planning'], reason, { resumes: seen })).toBe('sending');
+      expect(await d.transition(id, 'paused', ['sending', 'planning'], reason, { resumes: await d.resumes(id) })).toBe('paused');
+    } finally {
+      await h.close();
+    }
+  });
 });
