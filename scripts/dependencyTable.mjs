@@ -10,6 +10,7 @@ const REASONS = {
   '@bull-board/fastify':'mounts Bull Board in the Fastify app',
   '@fastify/cookie':'the admin session cookie',
   '@fastify/formbody':'HTML form posts (signup, unsubscribe, admin forms)',
+  '@fastify/helmet':'security headers on every response (the default CSP, no-referrer, nosniff, DENY framing); pages with a script set their own nonce CSP',
   '@fastify/multipart':'RFC 8058 one-click posts sent as multipart, and brief uploads in /admin',
   'bullmq':'durable Redis queues: retries, backoff, rate limiting, stalled-job recovery, job schedulers, priorities',
   'csv-parse':'subscriber import, RFC 4180-correct',

@@ -30,7 +30,7 @@ export async function buildApp(services: ApiServices): Promise<FastifyInstance> 
     routerOptions: { maxParamLength: 200 },
   });
   registerErrorHandling(app, config.mail.listName);
-  registerSecurityHeaders(app);
+  await registerSecurityHeaders(app);
   registerBodyTypes(app);
   await app.register(formbody, { bodyLimit: config.http.bodyLimit });
   // Bodies read as text and parsed by their route: Markdown briefs, CSV imports,

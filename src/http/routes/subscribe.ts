@@ -85,7 +85,7 @@ export function parseSignup(body: unknown, topics: readonly string[], opts: { fo
 /** The signup page's one script: the reader's time zone from the browser, into the hidden field. */
 const TIME_ZONE_SCRIPT = `try { document.getElementById('timeZone').value = Intl.DateTimeFormat().resolvedOptions().timeZone || ''; } catch (e) {}`;
 
-/** The site's CSP (src/http/securityHeaders.ts) plus that one script, by nonce. */
+/** The site's CSP (SITE_CSP_DIRECTIVES in src/http/securityHeaders.ts) plus that one script, by nonce. */
 const signupCsp = (nonce: string) =>
   ["default-src 'none'", `script-src 'nonce-${nonce}'`, "style-src 'unsafe-inline'", 'img-src https: data:', "form-action 'self'", "frame-ancestors 'none'", "base-uri 'none'"].join('; ');
 
