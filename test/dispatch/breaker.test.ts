@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { createHarness, type Harness } from '../support/harness.ts';
+import { createHarness, until, type Harness } from '../support/harness.ts';
 import { addSubscribers, countByRecipient, createBrief, dispatch, waitForStatus } from './support.ts';
 
 /**
@@ -27,13 +27,30 @@ describe('the bounce-spike breaker', () => {
     const brief = await createBrief(h);
     const id = (await dispatch(h, brief.id)).json().id as string;
 
-    const paused = await waitForStatus(h, id, 'paused', 30_000);
+    await waitForStatus(h, id, 'paused', 30_000);
+    // Sends already in flight on the other send loops land after the pause: read once they have
+    // (the same count twice, a second apart).
+    const bouncedNow = async () => (await Promise.all(ids.map((s) => h!.services.subscribers.get(s)))).filter((s) => s?.status === 'bounced');
+    let last = -1;
+    const paused = await until(
+      async () => {
+        await new Promise((r) => setTimeout(r, 1_000));
+        const d = (await h!.app.inject({ url: `/api/dispatches/${id}`, headers: h!.auth })).json();
+        const steady = d.failed === last;
+        last = d.failed;
+        return { ...d, steady };
+      },
+      (d) => d.steady,
+      20_000,
+      'in-flight bounces to land',
+    );
+    expect(paused.status).toBe('paused');
     expect(paused.reasonCode).toBe('BOUNCE_SPIKE');
     expect(paused.reason).toMatch(/bounce spike/);
-    // The breaker trips on the 50th bounce in a row; sends already in flight on the other lanes may add a few.
+    // The breaker trips on the 50th bounce in a row; sends already in flight on the other send loops may add a few.
     expect(paused.failed).toBeGreaterThanOrEqual(50);
     expect(paused.failed).toBeLessThan(63);
-    const bouncedBefore = (await Promise.all(ids.map((s) => h!.services.subscribers.get(s)))).filter((s) => s?.status === 'bounced');
+    const bouncedBefore = await bouncedNow();
     expect(bouncedBefore).toHaveLength(paused.failed);
 
     // Undo: everyone this dispatch marked bounced is active again, with the reason in their consent log.
