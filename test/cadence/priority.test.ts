@@ -52,8 +52,9 @@ describe('a breaking dispatch started while a routine one is sending', () => {
     const isBreaking = h.smtp.received.map((m) => m.to[0]!.endsWith('@breaking.example.org'));
     const first = isBreaking.indexOf(true);
     const last = isBreaking.lastIndexOf(true);
-    expect(first).toBeGreaterThanOrEqual(queuedAt);
-    // From the moment its batches were queued: the rest of the one routine batch in progress.
+    expect(first).toBeGreaterThan(0);
+    // From the moment its batches were queued: the rest of the one routine batch in progress at most.
+    // (`queuedAt` is read by polling for the job, so it may already count a breaking message or two.)
     expect(first - queuedAt).toBeLessThanOrEqual(BATCH);
     expect(isBreaking.slice(first, last + 1).every(Boolean)).toBe(true);
     expect(last - first + 1).toBe(100);
