@@ -4,6 +4,7 @@ import type { Queue } from 'bullmq';
 import type { Logger } from '../src/logger.ts';
 import type { MailJob } from '../src/queue/queues.ts';
 import type { RedisClient } from '../src/redis/connection.ts';
+import { ensureConsumerGroup } from '../src/redis/streams.ts';
 
 /**
  * Moves owed confirmations from the confirmation stream (written by the signup
@@ -45,11 +46,7 @@ export function startConfirmationRelay(
     await redis.multi().xack(stream, GROUP, ...ids).xdel(stream, ...ids).exec();
   };
 
-  // From the start of the stream: entries written before any relay existed are owed too.
-  const createGroup = () =>
-    redis.xgroup('CREATE', stream, GROUP, '0', 'MKSTREAM').catch((e: Error) => {
-      if (!/BUSYGROUP/.test(e.message)) throw e;
-    });
+  const createGroup = () => ensureConsumerGroup(redis, stream, GROUP);
 
   const loop = async () => {
     let needGroup = true;

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { Logger } from '../../logger.ts';
 import type { RedisClient } from '../../redis/connection.ts';
+import { ensureConsumerGroup } from '../../redis/streams.ts';
 import { decodeInboxEntry, type InboxEntry } from './inbox.ts';
 
 /**
@@ -179,11 +180,7 @@ export function startInboxConsumer(opts: InboxConsumerOptions): InboxConsumer {
     }
   };
 
-  // From the start of the stream: entries written before any consumer existed are owed too.
-  const createGroup = () =>
-    redis.xgroup('CREATE', streamKey, group, '0', 'MKSTREAM').catch((e: Error) => {
-      if (!/BUSYGROUP/.test(e.message)) throw e;
-    });
+  const createGroup = () => ensureConsumerGroup(redis, streamKey, group);
 
   const loop = async () => {
     let needGroup = true;
