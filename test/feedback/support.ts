@@ -1,6 +1,5 @@
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { Writable } from 'node:stream';
 import { Redis } from 'ioredis';
 import { loadConfig } from '../../src/config.ts';
@@ -29,14 +28,8 @@ export interface FeedbackHarness extends Harness {
   inboxDrained(): Promise<void>;
 }
 
-/** A TCP port nobody listens on right now. */
-export async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const { port } = server.address() as { port: number };
-  await new Promise((r) => server.close(r));
-  return port;
-}
+import { freePort } from '../support/redisServers.ts';
+export { freePort };
 
 export async function createFeedbackHarness(
   opts: { workers?: boolean; env?: Record<string, string>; smtp?: SmtpBehaviour; snsFetch?: SnsFetch; listener?: boolean; captureLogs?: boolean } = {},

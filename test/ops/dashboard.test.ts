@@ -1,13 +1,13 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse, stringify } from 'yaml';
 import { createHarness, importActive, until, type Harness } from '../support/harness.ts';
 import { spawnBriefwire, stopAll, type BriefwireProcess } from '../support/processes.ts';
 import { addSubscribers, createBrief, dispatch, waitForStatus } from '../dispatch/support.ts';
+import { freePort } from '../support/redisServers.ts';
 
 /**
  * Issue 15, item 1: docs/grafana/briefwire.json stays honest. A real
@@ -58,14 +58,6 @@ function substituteVariables(expr: string): string {
     if (value === undefined) throw new Error(`unknown Grafana variable ${whole} in: ${expr}`);
     return value;
   });
-}
-
-async function freePort(): Promise<number> {
-  const s = createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', () => r()));
-  const port = (s.address() as { port: number }).port;
-  await new Promise((r) => s.close(r));
-  return port;
 }
 
 interface ScrapeJob {

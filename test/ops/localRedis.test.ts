@@ -1,20 +1,13 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { rmSync } from 'node:fs';
-import { createServer, connect } from 'node:net';
+import { connect } from 'node:net';
 import { randomBytes } from 'node:crypto';
 import { resolve } from 'node:path';
 import { testEnv, until } from '../support/harness.ts';
 import { spawnBriefwire, stopAll, type BriefwireProcess } from '../support/processes.ts';
 import { startSmtpServer, type TestSmtpServer } from '../support/smtpServer.ts';
+import { freePort } from '../support/redisServers.ts';
 
-/** Issue 15, item 7: `npm start` with nothing on the local Redis port starts one (redis-server installed), and stops it on exit. */
-async function freePort(): Promise<number> {
-  const s = createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', () => r()));
-  const port = (s.address() as { port: number }).port;
-  await new Promise((r) => s.close(r));
-  return port;
-}
 const pong = (port: number) =>
   new Promise<boolean>((done) => {
     const socket = connect({ host: '127.0.0.1', port });

@@ -1,17 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { createServer } from 'node:net';
 import { createHarness, until, type Harness } from '../support/harness.ts';
 import { spawnBriefwire, stopAll, type BriefwireProcess } from '../support/processes.ts';
 import { addSubscribers, createBrief, dispatch, waitForStatus } from '../dispatch/support.ts';
-
-/** Issue 15, item 1: in the api + N × worker deployment, each worker serves what it sends. */
-async function freePort(): Promise<number> {
-  const s = createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', () => r()));
-  const port = (s.address() as { port: number }).port;
-  await new Promise((r) => s.close(r));
-  return port;
-}
+import { freePort } from '../support/redisServers.ts';
 
 let h: Harness | undefined;
 let procs: BriefwireProcess[] = [];
