@@ -5,6 +5,7 @@ import { createSubscriberStore } from './subscribers/store.ts';
 import { createConfirmTokens } from './subscribers/tokens.ts';
 import { createSignupLimits } from './subscribers/limits.ts';
 import { createBriefStore } from './briefs/store.ts';
+import { createCompiledBriefStore } from './briefs/compiledStore.ts';
 import { createDispatchStore } from './dispatch/store.ts';
 
 /**
@@ -16,6 +17,8 @@ export function createStores(redis: RedisClient, keys: Keyspace, config: Config)
   return {
     subscribers: createSubscriberStore(redis, keys),
     briefs: createBriefStore(redis, keys, config),
+    /** Compiled emails shared between processes: the API's compile on save spares the worker MJML. */
+    compiledBriefs: createCompiledBriefStore(redis, keys),
     dispatches: createDispatchStore(redis, keys),
     confirmTokens: createConfirmTokens(redis, keys, config.signup.confirmTokenTtlSec),
     signupLimits: createSignupLimits(redis, keys, {

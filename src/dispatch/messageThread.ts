@@ -35,6 +35,12 @@ type ThreadReply = { message: PrebuiltMessage } | { error: { name?: string; mess
 
 /** One build at a time per process: each thread costs about 100 MB while it runs. */
 let previous: Promise<unknown> = Promise.resolve();
+let threads = 0;
+
+/** How many message builds this process has run in a thread (the planner's fallback when no compiled brief is shared). */
+export function messageThreadCount(): number {
+  return threads;
+}
 
 /**
  * Runs buildDispatchMessage in a worker thread that ends once it answers.
@@ -49,6 +55,7 @@ export function buildDispatchMessageInThread(input: MessageBuildInput): Promise<
 }
 
 function runThread(input: MessageBuildInput): Promise<PrebuiltMessage> {
+  threads++;
   const workerData = { tsx: import.meta.url.endsWith('.ts') ? import.meta.resolve('tsx/esm/api') : null, entry: import.meta.url, input };
   // A small young generation: the compile's garbage is collected sooner, for a lower peak (~20 MB).
   const thread = new Worker(THREAD_SOURCE, { eval: true, workerData, resourceLimits: { maxYoungGenerationSizeMb: 4 } });

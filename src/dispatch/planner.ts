@@ -8,6 +8,9 @@ import type { BriefStore, StoredBrief } from '../briefs/store.ts';
 import type { DispatchStore } from './store.ts';
 import type { SendPriority } from './model.ts';
 import { buildDispatchMessageInThread } from './messageThread.ts';
+import { buildBulkMessage } from './bulkMessage.ts';
+import { findCompiled } from '../briefs/forSending.ts';
+import { createCompiledBriefStore } from '../briefs/compiledStore.ts';
 import { streamAudienceWithDelivery } from '../cadence/audience.ts';
 import { createRouter } from '../cadence/route.ts';
 import { createPlanState } from '../cadence/planState.ts';
@@ -47,13 +50,18 @@ export function deliverJobOptions(config: Config, dispatchId: string, batch: num
  * case two runs race), so every recipient gets the same Message-ID tag.
  */
 async function prepareDispatchMessage(
-  deps: { config: Config; dispatches: DispatchStore; templatesDir: string },
+  deps: { config: Config; redis: RedisClient; keys: Keyspace; dispatches: DispatchStore; templatesDir: string },
   dispatchId: string,
   stored: StoredBrief,
   date: Date,
 ): Promise<void> {
   if (await deps.dispatches.loadMessage(dispatchId)) return;
-  const message = await buildDispatchMessageInThread({ config: deps.config, stored, templatesDir: deps.templatesDir, date });
+  const { config, templatesDir } = deps;
+  // The API compiled this version when it was saved or previewed: only the MIME encoding is left.
+  const compiled = await findCompiled(config, stored, templatesDir, createCompiledBriefStore(deps.redis, deps.keys));
+  const message = compiled
+    ? buildBulkMessage(compiled, { from: config.mail.from, listId: config.mail.listId, date })
+    : await buildDispatchMessageInThread({ config, stored, templatesDir, date });
   await deps.dispatches.saveMessage(dispatchId, JSON.stringify(message));
 }
 

@@ -2,7 +2,8 @@ import type { Config } from '../config.ts';
 import type { RedisClient } from '../redis/connection.ts';
 import type { Keyspace } from '../redis/keys.ts';
 import type { BriefStore } from '../briefs/store.ts';
-import { compileStored } from '../briefs/forSending.ts';
+import { compileStored, findCompiled } from '../briefs/forSending.ts';
+import { createCompiledBriefStore } from '../briefs/compiledStore.ts';
 import { sendTransactional, type TransactionalMailDeps } from '../mail/transactional.ts';
 import { testSendDoneSet, type MailLane } from '../queue/mailLane.ts';
 import { buildBulkMessage, renderBulkMessage } from './bulkMessage.ts';
@@ -34,7 +35,10 @@ export async function sendTestCopies(deps: TestCopyDeps, requestId: string): Pro
   if (!request) return 'expired';
   const stored = await deps.briefs.get(request.briefId);
   if (!stored) return 'brief-gone';
-  const compiled = await compileStored(deps.config, stored, deps.templatesDir);
+  // The API compiled the brief when it was saved: a worker loads MJML only when nobody did.
+  const shared = createCompiledBriefStore(deps.redis, deps.keys);
+  const compiled =
+    (await findCompiled(deps.config, stored, deps.templatesDir, shared)) ?? (await compileStored(deps.config, stored, deps.templatesDir, shared));
   const message = buildBulkMessage(compiled, {
     from: deps.config.mail.from,
     listId: deps.config.mail.listId,

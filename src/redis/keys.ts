@@ -49,6 +49,8 @@ export function keyspace(prefix: string) {
     archivedBriefs: k('briefs', 'archived'),
     /** A brief's history: one JSON entry per change (who by editor label, when, which fields), oldest first, capped. */
     briefHistory: (id: string) => k('brief', id, 'history'),
+    /** The brief's email as last compiled (HTML and text with slot placeholders, its version and fingerprint), kept 30 days: a worker MIME-encodes it without loading MJML. */
+    briefEmail: (id: string) => k('brief', id, 'email'),
 
     // Dispatches and their delivery ledgers.
     dispatchSeq: k('dispatch', 'seq'),

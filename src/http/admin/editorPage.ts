@@ -93,7 +93,7 @@ export function registerEditorPages(app: FastifyInstance, s: ApiServices) {
   };
   /** The saved version's email, shown while the text has errors. */
   const savedPreview = async (b: StoredBrief): Promise<DraftPreview> => {
-    const compiled = await compileStored(s.config, b, s.templatesDir);
+    const compiled = await compileStored(s.config, b, s.templatesDir, s.compiledBriefs);
     const email = previewEmail(compiled, s.config.http.publicUrl);
     return { ok: true, subject: email.subject, html: email.html, text: email.text, htmlBytes: compiled.htmlBytes, warnings: compiled.warnings };
   };
@@ -166,7 +166,7 @@ ${b ? html`<input type="hidden" name="version" value="${b.version}">` : ''}
     if (!read.ok || errors.length) return editor(req, reply, { markdown, errors, preview: read.ok ? await draftPreview(markdown) : null });
     const stored = await s.briefs.create(read.brief, 'admin', { by: identity.of(req) });
     // Compile now so a template problem shows on the brief page rather than at send time.
-    await compileStored(s.config, stored, s.templatesDir);
+    await compileStored(s.config, stored, s.templatesDir, s.compiledBriefs);
     return reply.redirect(`/admin/briefs/${stored.id}`, 303);
   });
 

@@ -43,7 +43,7 @@ const briefRoutes: FastifyPluginAsync<{ services: ApiServices }> = async (app, {
     if (!stored) throw notFound('brief');
     return stored;
   };
-  const compile = (stored: StoredBrief) => compileStored(s.config, stored, s.templatesDir);
+  const compile = (stored: StoredBrief) => compileStored(s.config, stored, s.templatesDir, s.compiledBriefs);
 
   /** The body of POST and PUT: a JSON brief, or Markdown with front matter (errors at their lines). */
   const readBody = (req: FastifyRequest): { brief: Brief; source: BriefSource } => {
