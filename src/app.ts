@@ -4,6 +4,7 @@ import type { ApiServices } from './http/services.ts';
 import { registerErrorHandling } from './http/errors.ts';
 import { registerSecurityHeaders } from './http/securityHeaders.ts';
 import { registerBodyTypes } from './http/bodyTypes.ts';
+import { registerOpenApi } from './http/openapi/plugin.ts';
 import subscribeRoutes from './http/routes/subscribe.ts';
 import subscriptionRoutes from './http/routes/subscription.ts';
 import healthRoutes from './http/routes/health.ts';
@@ -38,6 +39,8 @@ export async function buildApp(services: ApiServices): Promise<FastifyInstance> 
   app.addContentTypeParser(['text/markdown', 'text/csv', 'text/plain', 'multipart/form-data'], { parseAs: 'string' }, (_req, body, done) =>
     done(null, body),
   );
+  // Before every route: @fastify/swagger documents the routes registered after it.
+  await registerOpenApi(app, config);
   const opts = { services };
   await app.register(healthRoutes, opts);
   await app.register(subscribeRoutes, opts);

@@ -112,7 +112,12 @@ export function createEditorAuth(deps: EditorAuthDeps) {
     return attempts.judge(req.ip, right);
   };
 
-  const preHandler = async (req: FastifyRequest, reply: FastifyReply) => {
+  /**
+   * The hook every editor route runs at preValidation (or onRequest): before
+   * Fastify validates the body, so a request without the token gets 401, never
+   * a 400 that would describe the route to a stranger.
+   */
+  const requireToken = async (req: FastifyRequest, reply: FastifyReply) => {
     const verdict = await bearer(req);
     if (verdict.kind === 'accepted') return;
     if (verdict.kind === 'throttled') {
@@ -131,7 +136,7 @@ export function createEditorAuth(deps: EditorAuthDeps) {
     tokenDigest,
     /** False once the token a session was opened with is no longer in EDITOR_TOKENS. */
     isCurrentToken: (digest: string | undefined) => !!digest && current.has(digest),
-    preHandler,
+    requireToken,
   };
 }
 

@@ -1,4 +1,5 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
 import { page, html } from './html.ts';
 
 /** Every error a client can see: a stable code, a plain message, and for 400 the fields at fault. */
@@ -38,8 +39,23 @@ function isRedisDown(err: unknown): boolean {
   );
 }
 
+/**
+ * A route's zod schema refused the request: one entry per issue, named by its
+ * path (`to.0`, `topics.1`); an issue with the whole part (a body that is no
+ * object, a key the schema does not know) names the part (`body`, `querystring`).
+ */
+function fromValidation(err: FastifyError): HttpError {
+  const part = err.validationContext ?? 'body';
+  const fields = (err.validation ?? []).slice(0, 100).map((v) => ({
+    field: v.instancePath.split('/').filter(Boolean).join('.') || part,
+    message: v.message ?? 'is invalid',
+  }));
+  return badRequest(fields);
+}
+
 function fromFastify(err: FastifyError): HttpError {
   if (err instanceof HttpError) return err;
+  if (hasZodFastifySchemaValidationErrors(err)) return fromValidation(err);
   switch (err.code) {
     case 'FST_ERR_CTP_BODY_TOO_LARGE':
       return new HttpError(413, 'BODY_TOO_LARGE', 'The request body is too large.');

@@ -1,14 +1,11 @@
 import type { FastifyInstance } from 'fastify';
 import type { ApiServices } from '../services.ts';
-import { buildOpenApi } from '../openapi/document.ts';
-import { docsBody } from '../openapi/docsPage.ts';
-import { pageContext, sendPage } from './layout.ts';
+import { registerDocsUi } from '../openapi/plugin.ts';
 
-/** The API docs for signed-in editors (a browser cannot send the bearer token /api/docs wants). */
-export function registerApiDocsPage(app: FastifyInstance, s: ApiServices) {
-  const doc = buildOpenApi(s.config);
-  app.get('/admin/api-docs', async (req, reply) =>
-    sendPage(reply, pageContext(req, s.config.mail.listName), { title: 'Editor API', body: docsBody(doc, '/admin/api-docs/openapi.json') }),
-  );
-  app.get('/admin/api-docs/openapi.json', async () => doc);
+/**
+ * The API docs for signed-in editors: the same Swagger UI as /api/docs, behind
+ * the admin session (a browser cannot send the bearer token /api/docs wants).
+ */
+export async function registerApiDocsPage(app: FastifyInstance, s: ApiServices): Promise<void> {
+  await registerDocsUi(app, '/admin/api-docs', `${s.config.mail.listName} editor API`);
 }

@@ -74,7 +74,7 @@ const adminPlugin: FastifyPluginAsync<{ services: ApiServices }> = async (app, {
   registerDispatchListPage(app, s);
   registerDispatchPages(app, s);
   registerSubscriberPages(app, s);
-  registerApiDocsPage(app, s);
+  await registerApiDocsPage(app, s);
   registerOpsPage(app, s);
   await registerQueueBoard(app, s);
 };

@@ -1,4 +1,5 @@
-import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
+import type { FastifyRequest } from 'fastify';
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { ApiServices } from '../services.ts';
 import { validateBrief, type Brief } from '../../briefs/model.ts';
 import { BriefError } from '../../briefs/errors.ts';
@@ -10,7 +11,8 @@ import { normalizeAddress } from '../../subscribers/address.ts';
 import { createEditorAuth } from '../editorAuth.ts';
 import { createEditorIdentity } from '../editorIdentity.ts';
 import { badRequest, HttpError, notFound } from '../errors.ts';
-import { testSendSchema } from '../requestSchemas.ts';
+import { apiSchemasFor } from '../openapi/schemas.ts';
+import { briefRouteSchemas } from './briefSchemas.ts';
 
 const mediaType = (req: FastifyRequest) => (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
 
@@ -33,10 +35,11 @@ export function refusalError(r: BriefChangeRefusal): HttpError {
 }
 
 /** Editor API for briefs: create, edit until sent, delete, archive, history, correction, list, read, preview, test-send. */
-const briefRoutes: FastifyPluginAsync<{ services: ApiServices }> = async (app, { services: s }) => {
+const briefRoutes: FastifyPluginAsyncZod<{ services: ApiServices }> = async (app, { services: s }) => {
   const auth = createEditorAuth(s);
   const identity = createEditorIdentity(s.config, auth.tokenDigest);
-  app.addHook('preHandler', auth.preHandler);
+  app.addHook('preValidation', auth.requireToken);
+  const schemas = briefRouteSchemas(apiSchemasFor(s.config));
 
   const load = async (id: string) => {
     const stored = await s.briefs.get(id);
@@ -45,7 +48,7 @@ const briefRoutes: FastifyPluginAsync<{ services: ApiServices }> = async (app, {
   };
   const compile = (stored: StoredBrief) => compileStored(s.config, stored, s.templatesDir, s.compiledBriefs);
 
-  /** The body of POST and PUT: a JSON brief, or Markdown with front matter (errors at their lines). */
+  /** The body of POST and PUT: a JSON brief, or Markdown with front matter (errors at their lines). Fastify leaves both to validateBrief. */
   const readBody = (req: FastifyRequest): { brief: Brief; source: BriefSource } => {
     const type = mediaType(req);
     if (type === 'application/json') {
@@ -68,7 +71,7 @@ const briefRoutes: FastifyPluginAsync<{ services: ApiServices }> = async (app, {
     return { sent: !!b.publishedAt || (latest ? dispatchHasStarted(latest) : false), latest };
   };
 
-  app.post('/api/briefs', async (req, reply) => {
+  app.post('/api/briefs', { schema: schemas.create }, async (req, reply) => {
     const { brief, source } = readBody(req);
     const stored = await s.briefs.create(brief, source, { by: identity.of(req) });
     // Compile now: a template problem shows up here, not at send time; the result is cached for the send.
@@ -77,7 +80,7 @@ const briefRoutes: FastifyPluginAsync<{ services: ApiServices }> = async (app, {
   });
 
   // The editor's live preview: unsaved Markdown through the readers' builder; errors come back at their lines, not as a 400.
-  app.post('/api/briefs/preview', async (req) => {
+  app.post('/api/briefs/preview', { schema: schemas.preview }, async (req) => {
     if (mediaType(req) !== 'text/markdown') throw new HttpError(415, 'UNSUPPORTED_MEDIA_TYPE', 'Send the draft as text/markdown.');
     try {
       return await previewDraft(s.config, String(req.body ?? ''), s.templatesDir);
@@ -87,10 +90,9 @@ const briefRoutes: FastifyPluginAsync<{ services: ApiServices }> = async (app, {
     }
   });
 
-  app.get<{ Querystring: { limit?: string; before?: string; archived?: string } }>('/api/briefs', async (req) => {
-    const limit = Math.min(Math.max(Number(req.query.limit) || 50, 1), 200);
-    const archived = req.query.archived === 'true' || req.query.archived === '1';
-    const items = await s.briefs.list({ limit, before: req.query.before, archived });
+  app.get('/api/briefs', { schema: schemas.list }, async (req) => {
+    const { limit, before, archived } = req.query;
+    const items = await s.briefs.list({ limit, before, archived });
     const dispatchIds = await s.dispatches.latestForBriefs(items.map((b) => b.id));
     const dispatches = await Promise.all(dispatchIds.map((id) => (id ? s.dispatches.get(id) : Promise.resolve(null))));
     return {
@@ -110,7 +112,7 @@ const briefRoutes: FastifyPluginAsync<{ services: ApiServices }> = async (app, {
     };
   });
 
-  app.get<{ Params: { id: string } }>('/api/briefs/:id', async (req, reply) => {
+  app.get('/api/briefs/:id', { schema: schemas.get }, async (req, reply) => {
     const b = await load(req.params.id);
     const { sent } = await sentState(b);
     reply.header('ETag', `"${b.version}"`);
@@ -130,7 +132,7 @@ const briefRoutes: FastifyPluginAsync<{ services: ApiServices }> = async (app, {
   });
 
   // Same body as POST. `If-Match: "<version>"` refuses the change (412) when someone saved a newer version first.
-  app.put<{ Params: { id: string } }>('/api/briefs/:id', async (req) => {
+  app.put('/api/briefs/:id', { schema: schemas.update }, async (req) => {
     await load(req.params.id);
     const { brief } = readBody(req);
     const ifMatch = req.headers['if-match'];
@@ -146,27 +148,27 @@ const briefRoutes: FastifyPluginAsync<{ services: ApiServices }> = async (app, {
     return { id: r.stored.id, slug: r.stored.slug, version: r.stored.version, changed: r.changed, warnings: compiled.warnings };
   });
 
-  app.delete<{ Params: { id: string } }>('/api/briefs/:id', async (req, reply) => {
+  app.delete('/api/briefs/:id', { schema: schemas.remove }, async (req, reply) => {
     const r = await s.briefs.remove(req.params.id);
     if (!r.ok) throw refusalError(r);
     req.log.info({ briefId: req.params.id, by: identity.of(req) }, 'brief deleted');
-    return reply.code(204).send();
+    return reply.code(204).send(null);
   });
 
-  app.post<{ Params: { id: string } }>('/api/briefs/:id/archive', async (req) => {
+  app.post('/api/briefs/:id/archive', { schema: schemas.archive }, async (req) => {
     const r = await s.briefs.archive(req.params.id, identity.of(req));
     if (!r.ok) throw refusalError(r);
     const b = await load(req.params.id);
-    return { id: b.id, archivedAt: b.archivedAt };
+    return { id: b.id, archivedAt: b.archivedAt! };
   });
 
-  app.get<{ Params: { id: string } }>('/api/briefs/:id/history', async (req) => {
+  app.get('/api/briefs/:id/history', { schema: schemas.history }, async (req) => {
     await load(req.params.id);
     return { items: await s.briefs.history(req.params.id) };
   });
 
   // A correction of a sent brief: a new draft with its content, which the editor edits and sends.
-  app.post<{ Params: { id: string } }>('/api/briefs/:id/correction', async (req, reply) => {
+  app.post('/api/briefs/:id/correction', { schema: schemas.correction }, async (req, reply) => {
     const sentBrief = await load(req.params.id);
     if (!(await sentState(sentBrief)).sent) {
       throw new HttpError(409, 'BRIEF_NOT_SENT', 'This brief has not been sent: edit it instead of correcting it.');
@@ -175,9 +177,8 @@ const briefRoutes: FastifyPluginAsync<{ services: ApiServices }> = async (app, {
     return reply.code(201).send({ id: stored.id, slug: stored.slug, correctionOf: sentBrief.id });
   });
 
-  app.get<{ Params: { id: string }; Querystring: { format?: string } }>('/api/briefs/:id/preview', async (req, reply) => {
-    const format = req.query.format ?? 'html';
-    if (format !== 'html' && format !== 'text') throw badRequest([{ field: 'format', message: 'must be html or text' }]);
+  app.get('/api/briefs/:id/preview', { schema: schemas.email }, async (req, reply) => {
+    const { format } = req.query;
     const compiled = await compile(await load(req.params.id));
     const email = previewEmail(compiled, s.config.http.publicUrl);
     reply.header('X-Briefwire-Html-Bytes', String(compiled.htmlBytes));
@@ -189,11 +190,9 @@ const briefRoutes: FastifyPluginAsync<{ services: ApiServices }> = async (app, {
     return reply.type('text/html; charset=utf-8').send(email.html);
   });
 
-  app.post<{ Params: { id: string } }>('/api/briefs/:id/test', async (req, reply) => {
-    const parsed = testSendSchema.safeParse(req.body);
-    if (!parsed.success) throw badRequest(parsed.error.issues.map((i) => ({ field: i.path.join('.') || 'to', message: i.message })));
+  app.post('/api/briefs/:id/test', { schema: schemas.testSend }, async (req, reply) => {
     const to: string[] = [];
-    parsed.data.to.forEach((addr, i) => {
+    req.body.to.forEach((addr, i) => {
       const r = normalizeAddress(addr);
       if (!r.ok) throw badRequest([{ field: `to.${i}`, message: r.message }]);
       to.push(r.address);

@@ -1,11 +1,13 @@
-import type { FastifyPluginAsync } from 'fastify';
 import type { Queue } from 'bullmq';
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { ApiServices } from '../services.ts';
 import { QUEUE_NAMES } from '../../queue/queues.ts';
 import { createDigestQueue, requestDigestRun, type DigestJob } from '../../digests/queue.ts';
 import { createDigestStore } from '../../digests/store.ts';
 import { listDigestSends } from '../../digests/view.ts';
 import { createEditorAuth } from '../editorAuth.ts';
+import { apiSchemasFor } from '../openapi/schemas.ts';
+import { dispatchRouteSchemas } from './dispatchSchemas.ts';
 
 const producers = new WeakMap<ApiServices, Queue<DigestJob>>();
 
@@ -29,19 +31,19 @@ export const digestListOf = (s: ApiServices, limit = 50) => listDigestSends({ di
  * with something pending their digest now (a worker runs it: 202 with the
  * run's id); `GET /api/digests` lists the digest sends with their counts.
  */
-const digestRoutes: FastifyPluginAsync<{ services: ApiServices }> = async (app, { services: s }) => {
-  app.addHook('preHandler', createEditorAuth(s).preHandler);
+const digestRoutes: FastifyPluginAsyncZod<{ services: ApiServices }> = async (app, { services: s }) => {
+  app.addHook('preValidation', createEditorAuth(s).requireToken);
+  const schemas = dispatchRouteSchemas(apiSchemasFor(s.config), s.config.topics);
   const queue = digestQueueOf(s);
   app.addHook('onClose', async () => {
     producers.delete(s);
     await queue.close();
   });
 
-  app.post('/api/digests/run', async (_req, reply) => reply.code(202).send({ id: await requestDigestRun(queue) }));
+  app.post('/api/digests/run', { schema: schemas.digestRun }, async (_req, reply) => reply.code(202).send({ id: await requestDigestRun(queue) }));
 
-  app.get<{ Querystring: { limit?: string; run?: string } }>('/api/digests', async (req) => {
-    const limit = Math.min(Math.max(Number(req.query.limit) || 50, 1), 200);
-    const items = await digestListOf(s, limit);
+  app.get('/api/digests', { schema: schemas.digestList }, async (req) => {
+    const items = await digestListOf(s, req.query.limit);
     return { items: req.query.run ? items.filter((d) => d.run === req.query.run) : items };
   });
 };

@@ -1,10 +1,11 @@
-import type { FastifyPluginAsync } from 'fastify';
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { ApiServices } from '../services.ts';
 import { DispatchError, DispatchInputError } from '../../dispatch/control.ts';
 import type { Dispatch } from '../../dispatch/model.ts';
 import { createEditorAuth } from '../editorAuth.ts';
 import { badRequest, HttpError } from '../errors.ts';
-import { dispatchCreateSchema, topicListSchema } from '../requestSchemas.ts';
+import { apiSchemasFor } from '../openapi/schemas.ts';
+import { dispatchRouteSchemas } from './dispatchSchemas.ts';
 
 /** Progress as editors and the CLI see it, with rate and ETA derived from the counters. */
 export function dispatchView(d: Dispatch) {
@@ -38,22 +39,20 @@ function toHttp(e: unknown): never {
   throw e;
 }
 
-const dispatchRoutes: FastifyPluginAsync<{ services: ApiServices }> = async (app, { services: s }) => {
-  app.addHook('preHandler', createEditorAuth(s).preHandler);
-  const topicsSchema = topicListSchema(s.config.topics);
-  const createBody = dispatchCreateSchema(s.config.topics);
+const dispatchRoutes: FastifyPluginAsyncZod<{ services: ApiServices }> = async (app, { services: s }) => {
+  app.addHook('preValidation', createEditorAuth(s).requireToken);
+  const schemas = dispatchRouteSchemas(apiSchemasFor(s.config), s.config.topics);
 
-  app.post<{ Params: { id: string } }>('/api/briefs/:id/dispatches', async (req, reply) => {
-    const parsed = createBody.safeParse(req.body ?? {});
-    if (!parsed.success) throw badRequest(parsed.error.issues.map((i) => ({ field: i.path.join('.') || 'body', message: i.message })));
+  app.post('/api/briefs/:id/dispatches', { schema: schemas.create }, async (req, reply) => {
+    const body = req.body ?? {};
     try {
       const { id } = await s.dispatchControl.create({
         briefId: req.params.id,
-        topics: parsed.data.topics,
-        at: parsed.data.at ? new Date(parsed.data.at) : undefined,
-        force: parsed.data.force,
-        priority: parsed.data.priority,
-        expiresAt: parsed.data.expiresAt ? new Date(parsed.data.expiresAt) : undefined,
+        topics: body.topics,
+        at: body.at ? new Date(body.at) : undefined,
+        force: body.force,
+        priority: body.priority,
+        expiresAt: body.expiresAt ? new Date(body.expiresAt) : undefined,
       });
       return reply.code(202).send({ id });
     } catch (e) {
@@ -64,16 +63,16 @@ const dispatchRoutes: FastifyPluginAsync<{ services: ApiServices }> = async (app
     }
   });
 
-  app.get('/api/dispatches', async () => ({ items: (await s.dispatches.list(50)).map(dispatchView) }));
+  app.get('/api/dispatches', { schema: schemas.list }, async () => ({ items: (await s.dispatches.list(50)).map(dispatchView) }));
 
-  app.get<{ Params: { id: string } }>('/api/dispatches/:id', async (req) => {
+  app.get('/api/dispatches/:id', { schema: schemas.get }, async (req) => {
     const d = await s.dispatches.get(req.params.id);
     if (!d) throw new HttpError(404, 'NOT_FOUND', 'No such dispatch.');
     return dispatchView(d);
   });
 
   const action = (name: 'pause' | 'resume' | 'cancel') =>
-    app.post<{ Params: { id: string } }>(`/api/dispatches/:id/${name}`, async (req) => {
+    app.post(`/api/dispatches/:id/${name}`, { schema: schemas[name] }, async (req) => {
       try {
         return dispatchView(await s.dispatchControl[name](req.params.id));
       } catch (e) {
@@ -84,7 +83,7 @@ const dispatchRoutes: FastifyPluginAsync<{ services: ApiServices }> = async (app
   action('resume');
   action('cancel');
 
-  app.post<{ Params: { id: string } }>('/api/dispatches/:id/retry-failed', async (req, reply) => {
+  app.post('/api/dispatches/:id/retry-failed', { schema: schemas.retryFailed }, async (req, reply) => {
     try {
       return reply.code(202).send(await s.dispatchControl.retryFailed(req.params.id));
     } catch (e) {
@@ -92,7 +91,7 @@ const dispatchRoutes: FastifyPluginAsync<{ services: ApiServices }> = async (app
     }
   });
 
-  app.post<{ Params: { id: string } }>('/api/dispatches/:id/restore-bounced', async (req) => {
+  app.post('/api/dispatches/:id/restore-bounced', { schema: schemas.restoreBounced }, async (req) => {
     try {
       return await s.dispatchControl.restoreBounced(req.params.id);
     } catch (e) {
@@ -100,11 +99,9 @@ const dispatchRoutes: FastifyPluginAsync<{ services: ApiServices }> = async (app
     }
   });
 
-  app.get<{ Querystring: { topics?: string | string[] } }>('/api/audience', async (req) => {
-    const raw = req.query.topics;
-    const topics = topicsSchema.safeParse(typeof raw === 'string' ? raw.split(',').filter(Boolean) : raw ?? []);
-    if (!topics.success) throw badRequest([{ field: 'topics', message: 'contains an unknown topic' }]);
-    return { topics: topics.data, count: await s.dispatchControl.audienceSize(topics.data) };
+  app.get('/api/audience', { schema: schemas.audience }, async (req) => {
+    const { topics } = req.query;
+    return { topics, count: await s.dispatchControl.audienceSize(topics) };
   });
 };
 

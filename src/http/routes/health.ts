@@ -2,6 +2,8 @@ import type { FastifyPluginAsync } from 'fastify';
 import type { ApiServices } from '../services.ts';
 import { BEARER_BUDGET, bearerToken, createEditorAuth, createTokenAttempts, tokenDigests, tokenMatches, type TokenVerdict } from '../editorAuth.ts';
 import { HttpError } from '../errors.ts';
+import { apiSchemasFor } from '../openapi/schemas.ts';
+import { dispatchRouteSchemas } from './dispatchSchemas.ts';
 import { createWorkerRegistry, type WorkerStatus } from '../../ops/workerRegistry.ts';
 import type { MailerHealth } from '../../mail/mailer.ts';
 
@@ -48,7 +50,7 @@ const healthRoutes: FastifyPluginAsync<{ services: ApiServices }> = async (app, 
     return reply.code(redis.ok ? 200 : 503).send(body);
   });
 
-  app.get('/api/status', { preHandler: auth.preHandler }, async () => ({ workers: await registry.live() }));
+  app.get('/api/status', { preValidation: auth.requireToken, schema: dispatchRouteSchemas(apiSchemasFor(s.config), s.config.topics).status }, async () => ({ workers: await registry.live() }));
 
   // Public only where config allows it: in production METRICS_TOKEN is required unless METRICS_PUBLIC=true.
   app.get('/metrics', async (req, reply) => {
