@@ -28,8 +28,8 @@ if (args.includes('--cpu-prof')) {
 }
 
 const P = quick
-  ? { reps: 3, recipients: 1_000, naive: 30, memory: 20_000, signupSeconds: 2, lanes: 5_000, lanesReps: 1, compiles: 5, splices: 20_000, routine: 10_000, breaking: 2_000 }
-  : { reps: 3, recipients: 20_000, naive: 200, memory: 1_000_000, signupSeconds: 10, lanes: 100_000, lanesReps: 3, compiles: 20, splices: 200_000, routine: 100_000, breaking: 20_000 };
+  ? { reps: 3, recipients: 1_000, naive: 30, memory: 20_000, idleWindowMs: 30_000, signupSeconds: 2, lanes: 5_000, lanesReps: 1, compiles: 5, splices: 20_000, routine: 10_000, breaking: 2_000 }
+  : { reps: 3, recipients: 20_000, naive: 200, memory: 1_000_000, idleWindowMs: 60_000, signupSeconds: 10, lanes: 100_000, lanesReps: 3, compiles: 20, splices: 200_000, routine: 100_000, breaking: 20_000 };
 const WORKERS = 2;
 const POOL = 5;
 
@@ -154,12 +154,34 @@ try {
   });
 
   await guarded(2, 'memory at scale', async () => {
-    console.log(`case 2: memory, ${P.memory.toLocaleString('en-US')} subscribers, 1 worker`);
-    const r = await runMemoryCase(redis, mainSink, { subscribers: P.memory, poolSize: POOL });
+    console.log(`case 2: memory, ${P.memory.toLocaleString('en-US')} subscribers, 1 compiled worker`);
+    const r = await runMemoryCase(redis, mainSink, { subscribers: P.memory, poolSize: POOL, idleWindowMs: P.idleWindowMs });
     raw.memory = r;
-    const mb = r.workerPeakRssBytes / 2 ** 20;
+    const MB = 2 ** 20;
+    const idle = r.workerIdleRssBytes / MB;
+    const peak = r.workerPeakRssBytes / MB;
     rows.push(
-      { case: '2', measure: `worker peak RSS, ${num(r.subscribers)} subs`, briefwire: `${num(mb)} MB`, versus: `${num(r.workerStartupPeakRssBytes / 2 ** 20)} MB idle; ${num(r.dispatchSeconds, 1)} s total, ${num(r.perSec)} msg/s`, ratio: null, target: '≤ 256 MB', pass: mb <= 256, limits: LIMITS.memory },
+      {
+        case: '2',
+        measure: 'compiled worker idle RSS',
+        briefwire: `${num(idle)} MB`,
+        versus: `after ${P.idleWindowMs / 1000} s; startup peak ${num(r.workerStartupPeakRssBytes / MB)} MB`,
+        ratio: null,
+        target: '≤ 80 MB',
+        pass: idle <= 80,
+        limits: LIMITS.idleMemory,
+      },
+      {
+        case: '2',
+        measure: `compiled worker peak RSS, ${num(r.subscribers)} subs`,
+        briefwire: `${num(peak)} MB`,
+        versus: `${num(r.dispatchSeconds, 1)} s total, ${num(r.perSec)} msg/s`,
+        ratio: null,
+        // The target is for 1,000,000 subscribers; a quick run's smaller list is a preview of it.
+        target: '≤ 128 MB',
+        pass: peak <= 128,
+        limits: LIMITS.memory,
+      },
       { case: '2', measure: 'Redis bytes per subscriber', briefwire: `${num(r.redisBytesPerSubscriber)} B`, versus: '', ratio: null, target: 'report', pass: null },
       { case: '2', measure: 'Redis bytes per ledger entry', briefwire: `${num(r.redisBytesPerLedgerEntry)} B`, versus: `ledger hash alone ${num(r.ledgerHashBytesPerEntry)} B`, ratio: null, target: 'report', pass: null, limits: LIMITS.ledger },
     );

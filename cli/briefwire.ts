@@ -1,10 +1,3 @@
-import { CliError } from './cliConfig.ts';
-import { briefCommand } from './commands/brief.ts';
-import { dispatchCommand } from './commands/dispatch.ts';
-import { subscribersCommand } from './commands/subscribers.ts';
-import { statusCommand } from './commands/status.ts';
-import { digestCommand } from './commands/digest.ts';
-
 const USAGE = `briefwire: newsletter alert dispatcher
 
 Usage:
@@ -39,7 +32,9 @@ const PROCESS_HELP: Record<'start' | 'api' | 'worker', string> = {
 const [command, ...rest] = process.argv.slice(2);
 const wantsHelp = rest.includes('--help') || rest.includes('-h');
 
-async function api(run: (argv: string[]) => Promise<number>): Promise<void> {
+// Each command loads only its own module: `briefwire worker` holds none of the API client's code.
+async function api(load: () => Promise<(argv: string[]) => Promise<number>>): Promise<void> {
+  const [run, { CliError }] = await Promise.all([load(), import('./cliConfig.ts')]);
   try {
     process.exitCode = await run(rest);
   } catch (e) {
@@ -58,19 +53,19 @@ switch (command) {
     else await (await import('./run.ts')).runProcess(command);
     break;
   case 'brief':
-    await api(briefCommand);
+    await api(async () => (await import('./commands/brief.ts')).briefCommand);
     break;
   case 'dispatch':
-    await api(dispatchCommand);
+    await api(async () => (await import('./commands/dispatch.ts')).dispatchCommand);
     break;
   case 'subscribers':
-    await api(subscribersCommand);
+    await api(async () => (await import('./commands/subscribers.ts')).subscribersCommand);
     break;
   case 'status':
-    await api(statusCommand);
+    await api(async () => (await import('./commands/status.ts')).statusCommand);
     break;
   case 'digest':
-    await api(digestCommand);
+    await api(async () => (await import('./commands/digest.ts')).digestCommand);
     break;
   case undefined:
   case '--help':

@@ -1,8 +1,7 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { Queue } from 'bullmq';
 import type { Dispatch } from './dispatch/model.ts';
-import { FEEDBACK_KINDS, FEEDBACK_SOURCES } from './feedback/policy.ts';
-import { FEEDBACK_UNUSED } from './feedback/intake.ts';
+import { FEEDBACK_KINDS, FEEDBACK_SOURCES, FEEDBACK_UNUSED } from './feedback/policy.ts';
 
 /**
  * Prometheus metrics. One registry per process (not prom-client's global), so

@@ -3,7 +3,7 @@ import type { DeliverJob } from '../src/queue/queues.ts';
 import type { RedisClient } from '../src/redis/connection.ts';
 import type { Keyspace } from '../src/redis/keys.ts';
 import type { DispatchStore } from '../src/dispatch/store.ts';
-import { deliverBatch, type DelivererDeps } from '../src/dispatch/deliverer.ts';
+import type { DelivererDeps } from '../src/dispatch/deliverer.ts';
 
 const PAUSE_POLL_MS = 1_000;
 
@@ -27,6 +27,8 @@ export function startDeliverWorker(
       // reply counts as a transient failure, which retries with backoff and runs out of attempts.
       const since = job.data.throttledSince;
       const throttleExpired = since !== undefined && Date.now() - since > deps.config.dispatch.throttleMaxMs;
+      // The send path (MIME assembly, the ledger's scripts) loads with the first batch.
+      const { deliverBatch } = await import('../src/dispatch/deliverer.ts');
       const outcome = await deliverBatch(deps, { dispatchId, ids }, { finalAttempt, shouldStop: () => state.stopping, throttleExpired });
       switch (outcome.kind) {
         case 'done':

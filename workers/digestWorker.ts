@@ -1,7 +1,7 @@
 import { Worker } from 'bullmq';
 import type { RedisClient } from '../src/redis/connection.ts';
 import type { DigestJob } from '../src/digests/queue.ts';
-import { runDigests, type DigestRunDeps } from '../src/digests/run.ts';
+import type { DigestRunDeps } from '../src/digests/run.ts';
 
 /**
  * Digest runs, one at a time per process: a run pages every due daily reader
@@ -9,7 +9,8 @@ import { runDigests, type DigestRunDeps } from '../src/digests/run.ts';
  * run only); the job id is the run's id, so a retry resumes its run.
  */
 export function startDigestWorker(deps: DigestRunDeps, connection: RedisClient, queueName: string): Worker<DigestJob> {
-  return new Worker<DigestJob>(queueName, async (job) => runDigests(deps, { runId: job.id!, mode: job.data.mode }), {
+  // The digest code loads with the first run (every 15 minutes), not when the worker starts.
+  return new Worker<DigestJob>(queueName, async (job) => (await import('../src/digests/run.ts')).runDigests(deps, { runId: job.id!, mode: job.data.mode }), {
     connection,
     prefix: deps.keys.queuePrefix,
     lockDuration: deps.config.dispatch.jobLockMs,

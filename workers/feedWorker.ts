@@ -1,7 +1,7 @@
 import { Worker } from 'bullmq';
 import type { FeedJob } from '../src/queue/queues.ts';
 import type { RedisClient } from '../src/redis/connection.ts';
-import { pollFeed, type FeedDeps } from '../src/feed/poll.ts';
+import type { FeedDeps } from '../src/feed/poll.ts';
 import { feedUrlFor } from '../src/feed/schedule.ts';
 
 /**
@@ -16,6 +16,8 @@ export function startFeedWorker(deps: FeedDeps, connection: RedisClient, queueNa
     async (job) => {
       const url = feedUrlFor(deps.config, job.data.feedId);
       if (!url) return 'unknown-feed';
+      // The feed parsers (fast-xml-parser, parse5) load with the first poll.
+      const { pollFeed } = await import('../src/feed/poll.ts');
       return (await pollFeed(deps, url)).status;
     },
     { connection, prefix: deps.keys.queuePrefix, concurrency: Math.min(Math.max(deps.config.feed.urls.length, 1), 4) },

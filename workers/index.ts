@@ -7,7 +7,6 @@ import { keyspace } from '../src/redis/keys.ts';
 import { createQueues, queueNames } from '../src/queue/queues.ts';
 import { createMailLane } from '../src/queue/mailLane.ts';
 import { createLinkTokens } from '../src/subscribers/tokens.ts';
-import { createDispatchControl } from '../src/dispatch/control.ts';
 import { DEFAULT_TEMPLATES_DIR } from '../src/briefs/templates.ts';
 import type { Mailer } from '../src/mail/mailer.ts';
 import { createStores } from '../src/stores.ts';
@@ -131,6 +130,8 @@ export async function startWorkers(config: Config, logger: Logger, opts: WorkerO
   // The feed watcher runs only where feeds are configured; upserting the schedulers is idempotent across processes.
   if (config.feed.urls.length) {
     await scheduleFeedPolls(queues.feed, config);
+    // Dispatch control brings the planner and the brief compiler: only a feed watcher needs them here.
+    const { createDispatchControl } = await import('../src/dispatch/control.ts');
     const dispatchControl = createDispatchControl({ config, keys, redis: storeConnection, queues, ...stores });
     workers.push(
       startFeedWorker({ ...common, redis: storeConnection, briefs, dispatchControl, mailQueue: queues.mail }, connection, queues.feed.name),

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
 import { testEnv, EDITOR_TOKEN } from '../../test/support/harness.ts';
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -8,7 +9,8 @@ import { freePort, sleep } from './infra.ts';
 
 /**
  * briefwire as it runs in production: an `api` process and `worker`
- * processes (bin/briefwire.js), spoken to over real HTTP.
+ * processes (bin/briefwire.js through tsx, or the compiled dist/cli/briefwire.js
+ * on bare Node), spoken to over real HTTP.
  */
 
 export const seedBrief = () =>
@@ -38,12 +40,51 @@ export function profileInto(dir: string) {
   profileDir = dir;
 }
 
-const BIN = fileURLToPath(new URL('../../bin/briefwire.js', import.meta.url));
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const BIN = join(ROOT, 'bin/briefwire.js');
+const COMPILED_BIN = join(ROOT, 'dist/cli/briefwire.js');
 
-/** `node bin/briefwire.js <role>` (as test/support/processes.ts), with V8 profiling when asked. */
-function spawnBriefwire(role: 'worker' | 'api', env: Record<string, string>): BriefwireProcess {
+/** The newest source file `npm run build` compiles or copies, with its mtime. */
+function newestSource(): { path: string; mtimeMs: number } {
+  let newest = { path: '', mtimeMs: 0 };
+  const walk = (dir: string) => {
+    for (const entry of readdirSync(dir, { withFileTypes: true })) {
+      const path = join(dir, entry.name);
+      if (entry.isDirectory()) walk(path);
+      else if (/\.(ts|lua|mjml|hbs|html)$/.test(entry.name)) {
+        const { mtimeMs } = statSync(path);
+        if (mtimeMs > newest.mtimeMs) newest = { path, mtimeMs };
+      }
+    }
+  };
+  for (const top of ['src', 'workers', 'cli', 'templates']) walk(join(ROOT, top));
+  return newest;
+}
+
+/**
+ * The memory targets are for the compiled worker, so a missing or stale dist/ would measure the wrong
+ * code: stop with what to run. Not built here: other work in this tree may be running from dist/.
+ */
+export function assertFreshBuild(): void {
+  let built: number;
+  try {
+    built = statSync(COMPILED_BIN).mtimeMs;
+  } catch {
+    throw new Error('dist/cli/briefwire.js is missing: run `npm run build` first (case 2 measures the compiled worker)');
+  }
+  const newest = newestSource();
+  if (newest.mtimeMs > built) {
+    throw new Error(`dist/ is older than ${newest.path.slice(ROOT.length)}: run \`npm run build\` first (case 2 measures the compiled worker)`);
+  }
+}
+
+/**
+ * `node bin/briefwire.js <role>` (as test/support/processes.ts), or `node dist/cli/briefwire.js <role>`
+ * when compiled, with V8 profiling when asked.
+ */
+function spawnBriefwire(role: 'worker' | 'api', env: Record<string, string>, compiled = false): BriefwireProcess {
   const flags = profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}/${role}-${++profiled}`] : [];
-  const child = spawn(process.execPath, [...flags, BIN, role], {
+  const child = spawn(process.execPath, [...flags, compiled ? COMPILED_BIN : BIN, role], {
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -65,11 +106,15 @@ export interface Stack {
   stop(): Promise<void>;
 }
 
-export async function startStack(env: Record<string, string>, opts: { workers: number; api?: boolean }): Promise<Stack> {
+export async function startStack(
+  env: Record<string, string>,
+  opts: { workers: number; api?: boolean; compiledWorkers?: boolean; /** Added to the workers' environment only (probes: NODE_OPTIONS). */ workerEnv?: Record<string, string> },
+): Promise<Stack> {
+  if (opts.compiledWorkers) assertFreshBuild();
   const port = await freePort();
   const apiEnv = { ...env, PORT: String(port) };
   const api = opts.api === false ? undefined : spawnBriefwire('api', apiEnv);
-  const workers = Array.from({ length: opts.workers }, () => spawnBriefwire('worker', env));
+  const workers = Array.from({ length: opts.workers }, () => spawnBriefwire('worker', { ...env, ...opts.workerEnv }, opts.compiledWorkers));
   const apiUrl = `http://127.0.0.1:${port}`;
   const auth = { authorization: `Bearer ${EDITOR_TOKEN}` };
 

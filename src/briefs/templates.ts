@@ -1,8 +1,9 @@
 import { createHash } from 'node:crypto';
 import { readFileSync, readdirSync, statSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import Handlebars from 'handlebars';
+import type Handlebars from 'handlebars';
 import { LRUCache } from 'lru-cache';
 import { BriefError } from './errors.ts';
 
@@ -76,6 +77,17 @@ function hashOf(parts: [string, string][]): string {
   return h.digest('hex');
 }
 
+// Handlebars is CommonJS, so it can load on the first loadTemplates (synchronous) rather than with
+// this module: a worker reads DEFAULT_TEMPLATES_DIR from here long before it renders anything.
+let handlebars: typeof Handlebars | undefined;
+function loadHandlebars(): typeof Handlebars {
+  try {
+    return (handlebars ??= createRequire(import.meta.url)('handlebars') as typeof Handlebars);
+  } catch (err) {
+    throw new Error(`could not load handlebars to compile the templates: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+  }
+}
+
 function compileTemplate(hbs: typeof Handlebars, name: string, src: string): Handlebars.TemplateDelegate {
   try {
     // Compile eagerly (precompile throws on syntax errors) so a broken template
@@ -96,7 +108,7 @@ export function loadTemplates(templatesDir: string = DEFAULT_TEMPLATES_DIR): Loa
 
   // Each templates folder gets its own Handlebars environment so partials of
   // one folder (tests use fixtures) never leak into another.
-  const hbs = Handlebars.create();
+  const hbs = loadHandlebars().create();
   const emailParts: [string, string][] = [['brief.mjml', read(files.brief)]];
   for (const p of files.partials) {
     const name = p.slice(join(dir, 'partials').length + 1).replace(/\.mjml$/, '');

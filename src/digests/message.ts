@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import Handlebars from 'handlebars';
+import type Handlebars from 'handlebars';
 import type { Config } from '../config.ts';
 import type { Brief } from '../briefs/model.ts';
 import type { StoredBrief } from '../briefs/store.ts';
@@ -95,7 +95,8 @@ function plainText(view: DigestView): string {
 export async function compileDigest(config: Config, briefs: readonly Brief[]): Promise<CompiledBrief> {
   if (!briefs.length) throw new BriefError('TEMPLATE_INVALID', 'a digest needs at least one brief');
   const view = digestView(config, briefs);
-  template ??= Handlebars.create().compile(DIGEST_MJML);
+  // Handlebars loads with the first digest rendered, not with this module.
+  template ??= (await import('handlebars')).default.create().compile(DIGEST_MJML);
   const html = await renderMjml(template(view));
   if (!html.includes(view.slots.unsubscribeUrl)) throw new BriefError('TEMPLATE_INVALID', 'the digest template must contain the unsubscribe link');
   return { subject: view.subject, html, text: plainText(view), slots: view.slots, htmlBytes: Buffer.byteLength(html, 'utf8'), warnings: [], templateHash: 'digest' };

@@ -3,11 +3,11 @@ import type { Logger } from '../logger.ts';
 import type { RedisClient } from '../redis/connection.ts';
 import type { Keyspace } from '../redis/keys.ts';
 import { createConnectionRateLimiter } from './inbound/connectionRate.ts';
-import { startImapPoller, type ImapPoller, type ImapPollerOptions } from './inbound/imapPoller.ts';
+import type { ImapPoller, ImapPollerOptions } from './inbound/imapPoller.ts';
 import { createInbox } from './inbound/inbox.ts';
 import { startInboxConsumer, type InboxConsumer } from './inbound/inboxConsumer.ts';
 import { createRedisLease } from './inbound/lease.ts';
-import { startBounceListener, type BounceListener } from './inbound/smtpListener.ts';
+import type { BounceListener } from './inbound/smtpListener.ts';
 import type { FeedbackIntake } from './intake.ts';
 
 /** Connections a sender may open per minute (per IPv4 address, per IPv6 /64), across all workers: real MTAs open a few. */
@@ -56,7 +56,10 @@ export async function startFeedbackInbound(deps: {
   let listener: BounceListener | undefined;
   let poller: ImapPoller | undefined;
   try {
+    // smtp-server and imapflow (about 30 MB each) load only in a worker configured to use them;
+    // a failed load fails the start, as an unbindable port does.
     if (smtp && bounceAddress) {
+      const { startBounceListener } = await import('./inbound/smtpListener.ts');
       listener = await startBounceListener({
         host: smtp.host,
         port: smtp.port,
@@ -67,6 +70,7 @@ export async function startFeedbackInbound(deps: {
       });
     }
     if (imap) {
+      const { startImapPoller } = await import('./inbound/imapPoller.ts');
       poller = startImapPoller({ url: imap.url, inbox, logger, intervalMs: imap.intervalSec * 1000, lock: createRedisLease(redis, keys.feedbackImapLock), ...deps.imapOptions });
     }
   } catch (e) {

@@ -7,7 +7,7 @@ import { keepForOperator } from './inbound/inboxConsumer.ts';
 import { messageDigest, type InboxEntry } from './inbound/inbox.ts';
 import type { WebhookEvent } from './webhooks/event.ts';
 import type { DispatchFeedbackCounts } from './dispatchCounts.ts';
-import type { DeliveryFeedback, FeedbackKind, FeedbackPolicy } from './policy.ts';
+import type { DeliveryFeedback, FEEDBACK_UNUSED, FeedbackKind, FeedbackPolicy } from './policy.ts';
 import { eventKey, type FoundReader, type ReaderFinder } from './readers.ts';
 
 /**
@@ -44,8 +44,8 @@ export interface FeedbackIntakeDeps {
   seenTtlSec?: number;
 }
 
-/** Why a message or event changed nothing: the `reason` of briefwire_feedback_unused_total. */
-export const FEEDBACK_UNUSED = ['unreadable', 'no-reader', 'unknown-address', 'erased', 'auto-reply', 'not-acted', 'duplicate'] as const;
+// Kept in policy.ts with the other label sets: metrics.ts reads them without loading the report parsers.
+export { FEEDBACK_UNUSED } from './policy.ts';
 type Unused = (typeof FEEDBACK_UNUSED)[number];
 
 /** What unsigned mail may do on the strength of an address alone (see readers.ts). */

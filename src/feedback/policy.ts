@@ -9,6 +9,8 @@ export type FeedbackKind = 'hard-bounce' | 'soft-bounce' | 'complaint' | 'unsubs
 
 export const FEEDBACK_SOURCES: readonly FeedbackSource[] = ['smtp', 'dsn', 'arf', 'ses', 'mailgun', 'sendgrid', 'postmark'];
 export const FEEDBACK_KINDS: readonly FeedbackKind[] = ['hard-bounce', 'soft-bounce', 'complaint', 'unsubscribe', 'delivered'];
+/** Why a message or event changed nothing: the `reason` of briefwire_feedback_unused_total. */
+export const FEEDBACK_UNUSED = ['unreadable', 'no-reader', 'unknown-address', 'erased', 'auto-reply', 'not-acted', 'duplicate'] as const;
 
 /** What a send, a bounce message, a complaint or a webhook says about one reader. */
 export interface DeliveryFeedback {

@@ -1,4 +1,4 @@
-import MailComposer from 'nodemailer/lib/mail-composer';
+import type MailComposer from 'nodemailer/lib/mail-composer';
 
 export interface ComposeInput {
   from: string;
@@ -19,8 +19,21 @@ const crlf = (s: string) => s.replace(/\r\n|\r|\n/g, '\r\n');
  * Values pass through Nodemailer's header encoding; nothing user-supplied goes
  * in as a prepared (unsanitised) header.
  */
-export function composeMessage(input: ComposeInput): Promise<Buffer> {
-  const composer = new MailComposer({
+// Loaded with the first one-off message: a worker that sends none does not hold it.
+let composerClass: Promise<typeof MailComposer> | undefined;
+function loadComposer(): Promise<typeof MailComposer> {
+  return (composerClass ??= import('nodemailer/lib/mail-composer').then(
+    (m) => m.default,
+    (e: Error) => {
+      composerClass = undefined;
+      throw new Error(`could not load nodemailer's message composer: ${e.message}`, { cause: e });
+    },
+  ));
+}
+
+export async function composeMessage(input: ComposeInput): Promise<Buffer> {
+  const Composer = await loadComposer();
+  const composer = new Composer({
     from: input.from,
     to: input.to,
     subject: input.subject,

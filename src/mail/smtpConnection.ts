@@ -1,5 +1,5 @@
 import type { Readable } from 'node:stream';
-import SMTPConnection from 'nodemailer/lib/smtp-connection';
+import type SMTPConnection from 'nodemailer/lib/smtp-connection';
 import type { MailSendError, SmtpPhase } from './mailer.ts';
 import { enhancedStatus } from './smtpFailure.ts';
 import type { SmtpTarget } from './smtpTarget.ts';
@@ -74,6 +74,19 @@ function insecureAuth(): MailSendError {
   return err;
 }
 
+// Loaded with the first connection, so a worker that never sends does not hold it. A failed load
+// fails that open as a connect failure (nothing was sent, so it is retried) that says what is missing.
+let smtpConnectionClass: Promise<typeof SMTPConnection> | undefined;
+function loadSmtpConnection(): Promise<typeof SMTPConnection> {
+  return (smtpConnectionClass ??= import('nodemailer/lib/smtp-connection').then(
+    (m) => m.default,
+    (e: Error) => {
+      smtpConnectionClass = undefined;
+      throw Object.assign(new Error(`could not load nodemailer's SMTP client: ${e.message}`, { cause: e }), { code: 'EMODULE', phase: 'connect', dataHandedOver: false });
+    },
+  ));
+}
+
 export class PooledConnection {
   /** Messages this connection has carried; a reused connection may have gone stale while idle. */
   sent = 0;
@@ -92,7 +105,7 @@ export class PooledConnection {
 
   /** Connects, greets, upgrades to TLS where it can and logs in (only over TLS, unless allowed). */
   static async open(target: SmtpTarget, onGone: (c: PooledConnection) => void = () => undefined): Promise<PooledConnection> {
-    const conn = new SMTPConnection(target.connection);
+    const conn = new (await loadSmtpConnection())(target.connection);
     const pooled = new PooledConnection(conn, onGone);
     try {
       await new Promise<void>((resolve, reject) => {

@@ -1,4 +1,4 @@
-import DKIM from 'nodemailer/lib/dkim';
+import type DKIM from 'nodemailer/lib/dkim';
 import type { Config } from '../config.ts';
 import type { Mailer, MailerHealth, MailSendError } from './mailer.ts';
 import { SmtpPool } from './smtpPool.ts';
@@ -20,10 +20,20 @@ const DKIM_HEADERS =
 type Signer = (raw: Buffer | string) => Promise<Buffer>;
 
 function dkimSigner(dkim: NonNullable<Config['mail']['dkim']>): Signer {
-  const signer = new DKIM({ ...dkim, headerFieldNames: DKIM_HEADERS });
+  // Nodemailer's signer loads with the first message signed, not when the worker starts.
+  let signer: Promise<DKIM> | undefined;
+  const load = () =>
+    (signer ??= import('nodemailer/lib/dkim').then(
+      (m) => new m.default({ ...dkim, headerFieldNames: DKIM_HEADERS }),
+      (e: Error) => {
+        signer = undefined;
+        throw new Error(`could not load nodemailer's DKIM signer: ${e.message}`, { cause: e });
+      },
+    ));
   return async (raw) => {
+    const signing = (await load()).sign(raw);
     const chunks: Buffer[] = [];
-    for await (const c of signer.sign(raw)) chunks.push(c as Buffer);
+    for await (const c of signing) chunks.push(c as Buffer);
     return Buffer.concat(chunks);
   };
 }

@@ -1,6 +1,5 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import Handlebars from 'handlebars';
 
 export interface ConfirmationEmail {
   subject: string;
@@ -39,6 +38,10 @@ export async function loadConfirmationEmail(opts: {
 }): Promise<ConfirmationEmail> {
   const source = await readFile(join(opts.templatesDir, 'confirm.html'), 'utf8');
   const linkLifetime = describeLinkLifetime(opts.tokenTtlSec);
+  // Loaded with the first confirmation a process sends, not when it starts.
+  const { default: Handlebars } = await import('handlebars').catch((e: Error) => {
+    throw new Error(`could not load handlebars to fill the confirmation email: ${e.message}`, { cause: e });
+  });
   const html = Handlebars.compile(source)({ confirmUrl: SLOT, listName: opts.listName, postalAddress: opts.postalAddress, linkLifetime });
   const [before, ...rest] = html.replace(/^<!-- Generated[^\n]*\n/, '').split(SLOT);
   const text = (url: string) =>

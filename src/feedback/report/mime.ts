@@ -1,4 +1,4 @@
-import { simpleParser } from 'mailparser';
+import type { simpleParser as SimpleParser } from 'mailparser';
 import { oneLine } from './fields.ts';
 import type { ParseLimits, UnreadableReason } from './types.ts';
 
@@ -80,7 +80,21 @@ function reasonFor(err: unknown): UnreadableReason {
   return 'mime-unreadable';
 }
 
+// Loaded with the first report: a worker with no bounce intake never holds mailparser (about 30 MB).
+// Outside readMime's try, so a failed load throws (the entry is retried) rather than reading as unreadable mail.
+let parser: Promise<typeof SimpleParser> | undefined;
+function loadParser(): Promise<typeof SimpleParser> {
+  return (parser ??= import('mailparser').then(
+    (m) => m.simpleParser,
+    (e: Error) => {
+      parser = undefined;
+      throw new Error(`could not load mailparser to read a feedback message: ${e.message}`, { cause: e });
+    },
+  ));
+}
+
 export async function readMime(raw: Buffer, limits: ParseLimits): Promise<MimeResult> {
+  const simpleParser = await loadParser();
   let mail;
   try {
     mail = await simpleParser(raw, {
