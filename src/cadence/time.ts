@@ -20,6 +20,8 @@ function formatter(timeZone: string): Intl.DateTimeFormat {
 /** The canonical spelling of an IANA zone name (`europe/paris` -> `Europe/Paris`), or null when Intl does not know it. */
 export function canonicalTimeZone(name: unknown): string | null {
   if (typeof name !== 'string' || !name || name.length > 64 || !/^[A-Za-z0-9_+\-/]+$/.test(name)) return null;
+  // UTC (the default zone) needs no ICU: the first DateTimeFormat loads ~6 MB of ICU data into a process that may never use it.
+  if (name === 'UTC') return 'UTC';
   try {
     return new Intl.DateTimeFormat('en-US', { timeZone: name }).resolvedOptions().timeZone;
   } catch {

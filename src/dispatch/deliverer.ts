@@ -103,8 +103,13 @@ export async function deliverBatch(
   const claim = (request: ClaimRequest) => claimer(job.dispatchId, request);
   const record = (o: Outcome) => dispatches.record(job.dispatchId, o.subscriberId, o.outcome);
 
-  /** The outcome a send loop still owes the ledger; the loop's next claim records it. */
-  type Carry = { pending: Outcome | null };
+  /**
+   * The outcome a send loop still owes the ledger (its next claim records it),
+   * and the loop's message buffer (renderBulkMessage): reused once its last
+   * send was accepted, the relay's reply to the final dot meaning the socket
+   * has written every byte of it.
+   */
+  type Carry = { pending: Outcome | null; buffer?: Buffer };
 
   /** Sends to one recipient; leaves its outcome in `carry` for the next claim (or the loop's end). */
   const sendOne = async (id: string, carry: Carry): Promise<void> => {
@@ -117,10 +122,10 @@ export async function deliverBatch(
     const claimed = await claim({ subscriberId: id, previous: carry.pending ?? undefined });
     // The claim has recorded it: should the attempt throw, nothing is owed any more.
     carry.pending = null;
-    carry.pending = await attempt(id, claimed);
+    carry.pending = await attempt(id, claimed, carry);
   };
 
-  const attempt = async (id: string, claim: ClaimResult): Promise<Outcome | null> => {
+  const attempt = async (id: string, claim: ClaimResult, carry: Carry): Promise<Outcome | null> => {
     if (claim.action === 'halt') {
       stop ??= claim.status === 'paused' ? { kind: 'paused' } : { kind: 'halted', status: claim.status };
       return null;
@@ -136,7 +141,7 @@ export async function deliverBatch(
       messageId: `${job.dispatchId}.${id}${message.idTag ? `.${message.idTag}` : ''}@${message.domain}`,
       unsubscribeUrl: `${base}/unsubscribe/${token}`,
       preferencesUrl: `${base}/preferences/${token}`,
-    });
+    }, carry);
     // One HMAC per copy; the From: header is in the prebuilt message and never changes.
     const from = deps.verp ? deps.verp.envelopeFor(job.dispatchId, id) : message.from;
     const started = performance.now();
@@ -146,6 +151,8 @@ export async function deliverBatch(
       publishToAccept.observe((Date.now() - urgency.publishedMs) / 1000);
       return { subscriberId: id, outcome: 'sent' };
     } catch (e) {
+      // The socket may still hold these bytes: the next copy goes into a new buffer.
+      carry.buffer = undefined;
       const err = e as MailSendError;
       const classified = classifySmtpFailure(err);
       const kind = classified === 'throttled' && opts.throttleExpired ? 'transient' : classified;

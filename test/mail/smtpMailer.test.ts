@@ -96,6 +96,21 @@ describe('message bytes', () => {
     expect(composed.toString('latin1')).not.toMatch(bareLineEnd);
   });
 
+  it('a send loop reuses one buffer for copy after copy, byte for byte what a fresh render gives', async () => {
+    const compiled = await compileBrief(seedBrief(), OPTS);
+    const template = buildBulkMessage(compiled, { from: 'Fast Thinking <alerts@example.org>', listId: 'FT <ft.example.org>', date: new Date() });
+    const fields = (to: string) => ({ to, messageId: `d.${to}@example.org`, unsubscribeUrl: `https://news.example.org/unsubscribe/${to}`, preferencesUrl: `https://news.example.org/preferences/${to}` });
+    const scratch: { buffer?: Buffer } = {};
+    const seen = new Set<ArrayBufferLike>();
+    for (const to of ['a@example.org', 'a-much-longer-address-than-the-first@example.org', 'b@example.org']) {
+      const reused = renderBulkMessage(template, fields(to), scratch);
+      expect(reused.equals(renderBulkMessage(template, fields(to)))).toBe(true);
+      seen.add(reused.buffer);
+    }
+    // Room for longer addresses: the longer second address still fit the first buffer.
+    expect(seen.size).toBe(1);
+  });
+
   it('a server receives exactly the message, including lines that start with dots', async () => {
     const s = await server({ hideSTARTTLS: true });
     const body = '.\r\n..two dots\r\n.leading\r\nend\r\n';
