@@ -33,4 +33,8 @@ USER node
 EXPOSE 3000
 HEALTHCHECK --interval=30s --timeout=5s --start-period=20s \
   CMD node -e "fetch('http://127.0.0.1:'+(process.env.PORT||3000)+'/healthz').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"
-CMD ["node", "dist/cli/briefwire.js", "start"]
+# The worker's V8 heap (as docker-compose.yml's worker, and `npm run start:prod`): 4 MB
+# semi-spaces instead of 16, and an old-space limit of 256 MB, which also makes V8
+# collect the old generation early rather than letting a sending worker's garbage
+# grow to ~150 MB first (bench/ case 2 runs the worker with the compose file's flags).
+CMD ["node", "--max-semi-space-size=4", "--max-old-space-size=256", "dist/cli/briefwire.js", "start"]

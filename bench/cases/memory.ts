@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { parse } from 'yaml';
 import { deletePrefix, freePort, peakRss, sleep, type PrivateRedis, type Sink } from '../lib/infra.ts';
 import { seedSubscribers } from '../lib/seed.ts';
 import { benchEnv, benchPrefix, dispatchMs, startStack } from '../lib/stack.ts';
@@ -29,6 +30,15 @@ async function idleRss(pid: number, windowMs: number): Promise<{ idle: number; s
 }
 
 /**
+ * The V8 flags a production worker runs with: those of docker-compose.yml's worker command (the
+ * Dockerfile and `npm run start:prod` carry the same; test/ops/workerFlags.test.ts checks it).
+ */
+export function productionWorkerFlags(): string[] {
+  const compose = parse(readFileSync(new URL('../../docker-compose.yml', import.meta.url), 'utf8')) as { services: { worker: { command: string[] } } };
+  return compose.services.worker.command.filter((arg) => arg.startsWith('--'));
+}
+
+/**
  * Case 2: memory at scale, of the compiled worker (`node dist/cli/briefwire.js worker`, the
  * production build; issue 15's targets are for it). Subscribers seeded straight into Redis, one
  * dispatch through one worker process (serving its /metrics, as by default) to a sink that accepts
@@ -47,7 +57,13 @@ export async function runMemoryCase(redis: PrivateRedis, sink: Sink, o: { subscr
   console.log(`  case 2: seeded ${o.subscribers.toLocaleString('en-US')} subscribers in ${(seedMs / 1000).toFixed(1)} s`);
 
   const env = { SMTP_POOL_SIZE: String(o.poolSize), WORKER_PORT: String(await freePort()), ...o.env };
-  const stack = await startStack(benchEnv(redis.url, prefix, sink.url, env), { workers: 1, compiledWorkers: true, workerEnv: o.workerEnv });
+  const stack = await startStack(benchEnv(redis.url, prefix, sink.url, env), {
+    workers: 1,
+    compiledWorkers: true,
+    // As production runs it: its V8 flags are part of the memory budget.
+    workerNodeFlags: productionWorkerFlags(),
+    workerEnv: o.workerEnv,
+  });
   const worker = stack.workers[0]!.child.pid!;
   try {
     // The brief is saved (and compiled by the API) before the idle window, as an editor would.

@@ -82,8 +82,8 @@ export function assertFreshBuild(): void {
  * `node bin/briefwire.js <role>` (as test/support/processes.ts), or `node dist/cli/briefwire.js <role>`
  * when compiled, with V8 profiling when asked.
  */
-function spawnBriefwire(role: 'worker' | 'api', env: Record<string, string>, compiled = false): BriefwireProcess {
-  const flags = profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}/${role}-${++profiled}`] : [];
+function spawnBriefwire(role: 'worker' | 'api', env: Record<string, string>, compiled = false, nodeFlags: string[] = []): BriefwireProcess {
+  const flags = [...nodeFlags, ...(profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}/${role}-${++profiled}`] : [])];
   const child = spawn(process.execPath, [...flags, compiled ? COMPILED_BIN : BIN, role], {
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -108,13 +108,13 @@ export interface Stack {
 
 export async function startStack(
   env: Record<string, string>,
-  opts: { workers: number; api?: boolean; compiledWorkers?: boolean; /** Added to the workers' environment only (probes: NODE_OPTIONS). */ workerEnv?: Record<string, string> },
+  opts: { workers: number; api?: boolean; compiledWorkers?: boolean; /** Added to the workers' environment only. */ workerEnv?: Record<string, string>; /** Node flags of the worker processes (case 2: production's). */ workerNodeFlags?: string[] },
 ): Promise<Stack> {
   if (opts.compiledWorkers) assertFreshBuild();
   const port = await freePort();
   const apiEnv = { ...env, PORT: String(port) };
   const api = opts.api === false ? undefined : spawnBriefwire('api', apiEnv);
-  const workers = Array.from({ length: opts.workers }, () => spawnBriefwire('worker', { ...env, ...opts.workerEnv }, opts.compiledWorkers));
+  const workers = Array.from({ length: opts.workers }, () => spawnBriefwire('worker', { ...env, ...opts.workerEnv }, opts.compiledWorkers, opts.workerNodeFlags));
   const apiUrl = `http://127.0.0.1:${port}`;
   const auth = { authorization: `Bearer ${EDITOR_TOKEN}` };
 
