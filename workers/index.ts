@@ -104,7 +104,7 @@ export async function startWorkers(config: Config, logger: Logger, opts: WorkerO
       queues.mail.name,
     ),
     startDispatchWorker(
-      { ...common, redis: storeConnection, briefs, dispatches, deliverQueue: queues.deliver, templatesDir: DEFAULT_TEMPLATES_DIR, now: opts.clock },
+      { ...common, redis: storeConnection, briefs, compiledBriefs: stores.compiledBriefs, dispatches, deliverQueue: queues.deliver, templatesDir: DEFAULT_TEMPLATES_DIR, now: opts.clock },
       connection,
       queues.dispatch.name,
     ),

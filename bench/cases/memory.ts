@@ -5,7 +5,7 @@ import { seedSubscribers } from '../lib/seed.ts';
 import { benchEnv, benchPrefix, dispatchMs, startStack } from '../lib/stack.ts';
 
 /** Current RSS of a process, from /proc/<pid>/status VmRSS. */
-function currentRss(pid: number): number {
+export function currentRss(pid: number): number {
   try {
     return Number(/VmRSS:\s+(\d+)\s+kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0) * 1024;
   } catch {

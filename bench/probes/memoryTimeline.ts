@@ -1,8 +1,7 @@
-import { readFileSync } from 'node:fs';
 import { deletePrefix, freePort, peakRss, startRedis, startSink } from '../lib/infra.ts';
 import { seedSubscribers } from '../lib/seed.ts';
 import { benchEnv, benchPrefix, startStack } from '../lib/stack.ts';
-import { productionWorkerFlags } from '../cases/memory.ts';
+import { currentRss, productionWorkerFlags } from '../cases/memory.ts';
 
 /**
  * When a compiled worker's memory peaks during one dispatch: RSS and the
@@ -11,7 +10,7 @@ import { productionWorkerFlags } from '../cases/memory.ts';
  */
 const N = Number(process.argv[2] ?? 100_000);
 const nodeFlags = process.argv[3] !== undefined ? process.argv[3].split(/\s+/).filter(Boolean) : productionWorkerFlags();
-const rssOf = (pid: number) => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0) / 1024;
+const rssOf = (pid: number) => currentRss(pid) / 2 ** 20;
 
 const redis = await startRedis();
 const sink = await startSink();

@@ -1,4 +1,5 @@
 import { BriefError } from './errors.ts';
+import { lazyModule } from '../lazyModule.ts';
 
 /**
  * The one place MJML runs. MJML costs milliseconds per call, so the dispatch
@@ -11,8 +12,10 @@ let renders = 0;
 // Loaded on first use: MJML costs ~50 MB of memory, and a process that only
 // delivers pre-built messages never needs it.
 type Mjml2Html = typeof import('mjml');
-let mjml: Promise<Mjml2Html> | undefined;
-const loadMjml = () => (mjml ??= import('mjml').then((m) => ((m as { default?: Mjml2Html }).default ?? m) as Mjml2Html));
+const loadMjml = lazyModule<Mjml2Html>(
+  () => import('mjml').then((m) => ((m as { default?: Mjml2Html }).default ?? m) as Mjml2Html),
+  (e) => new Error(`could not load MJML to render the email: ${e.message}`, { cause: e }),
+);
 
 /** How many times renderMjml has run in this process. */
 export function mjmlRenderCount(): number {

@@ -10,7 +10,7 @@ import type { SendPriority } from './model.ts';
 import { buildDispatchMessageInThread } from './messageThread.ts';
 import { buildBulkMessage } from './bulkMessage.ts';
 import { findCompiled } from '../briefs/forSending.ts';
-import { createCompiledBriefStore } from '../briefs/compiledStore.ts';
+import type { CompiledBriefStore } from '../briefs/compiledStore.ts';
 import { streamAudienceWithDelivery } from '../cadence/audience.ts';
 import { createRouter } from '../cadence/route.ts';
 import { createPlanState } from '../cadence/planState.ts';
@@ -22,6 +22,8 @@ export interface PlannerDeps {
   redis: RedisClient;
   logger: Logger;
   briefs: BriefStore;
+  /** Where the API left the brief compiled: the planner then only MIME-encodes it. */
+  compiledBriefs: CompiledBriefStore;
   dispatches: DispatchStore;
   deliverQueue: Queue<DeliverJob>;
   templatesDir: string;
@@ -50,7 +52,7 @@ export function deliverJobOptions(config: Config, dispatchId: string, batch: num
  * case two runs race), so every recipient gets the same Message-ID tag.
  */
 async function prepareDispatchMessage(
-  deps: { config: Config; redis: RedisClient; keys: Keyspace; dispatches: DispatchStore; templatesDir: string },
+  deps: { config: Config; compiledBriefs: CompiledBriefStore; dispatches: DispatchStore; templatesDir: string },
   dispatchId: string,
   stored: StoredBrief,
   date: Date,
@@ -58,7 +60,7 @@ async function prepareDispatchMessage(
   if (await deps.dispatches.loadMessage(dispatchId)) return;
   const { config, templatesDir } = deps;
   // The API compiled this version when it was saved or previewed: only the MIME encoding is left.
-  const compiled = await findCompiled(config, stored, templatesDir, createCompiledBriefStore(deps.redis, deps.keys));
+  const compiled = await findCompiled(config, stored, templatesDir, deps.compiledBriefs);
   const message = compiled
     ? buildBulkMessage(compiled, { from: config.mail.from, listId: config.mail.listId, date })
     : await buildDispatchMessageInThread({ config, stored, templatesDir, date });

@@ -3,7 +3,7 @@ import type { RedisClient } from '../redis/connection.ts';
 import type { Keyspace } from '../redis/keys.ts';
 import type { BriefStore } from '../briefs/store.ts';
 import { compileStored, findCompiled } from '../briefs/forSending.ts';
-import { createCompiledBriefStore } from '../briefs/compiledStore.ts';
+import type { CompiledBriefStore } from '../briefs/compiledStore.ts';
 import { sendTransactional, type TransactionalMailDeps } from '../mail/transactional.ts';
 import { testSendDoneSet, type MailLane } from '../queue/mailLane.ts';
 import { buildBulkMessage, renderBulkMessage } from './bulkMessage.ts';
@@ -13,6 +13,7 @@ export interface TestCopyDeps extends TransactionalMailDeps {
   redis: RedisClient;
   keys: Keyspace;
   briefs: BriefStore;
+  compiledBriefs: CompiledBriefStore;
   mailLane: MailLane;
   templatesDir: string;
 }
@@ -36,9 +37,9 @@ export async function sendTestCopies(deps: TestCopyDeps, requestId: string): Pro
   const stored = await deps.briefs.get(request.briefId);
   if (!stored) return 'brief-gone';
   // The API compiled the brief when it was saved: a worker loads MJML only when nobody did.
-  const shared = createCompiledBriefStore(deps.redis, deps.keys);
   const compiled =
-    (await findCompiled(deps.config, stored, deps.templatesDir, shared)) ?? (await compileStored(deps.config, stored, deps.templatesDir, shared));
+    (await findCompiled(deps.config, stored, deps.templatesDir, deps.compiledBriefs)) ??
+    (await compileStored(deps.config, stored, deps.templatesDir, deps.compiledBriefs));
   const message = buildBulkMessage(compiled, {
     from: deps.config.mail.from,
     listId: deps.config.mail.listId,

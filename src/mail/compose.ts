@@ -1,4 +1,5 @@
 import type MailComposer from 'nodemailer/lib/mail-composer';
+import { lazyModule } from '../lazyModule.ts';
 
 export interface ComposeInput {
   from: string;
@@ -20,16 +21,10 @@ const crlf = (s: string) => s.replace(/\r\n|\r|\n/g, '\r\n');
  * in as a prepared (unsanitised) header.
  */
 // Loaded with the first one-off message: a worker that sends none does not hold it.
-let composerClass: Promise<typeof MailComposer> | undefined;
-function loadComposer(): Promise<typeof MailComposer> {
-  return (composerClass ??= import('nodemailer/lib/mail-composer').then(
-    (m) => m.default,
-    (e: Error) => {
-      composerClass = undefined;
-      throw new Error(`could not load nodemailer's message composer: ${e.message}`, { cause: e });
-    },
-  ));
-}
+const loadComposer = lazyModule<typeof MailComposer>(
+  () => import('nodemailer/lib/mail-composer').then((m) => m.default),
+  (e) => new Error(`could not load nodemailer's message composer: ${e.message}`, { cause: e }),
+);
 
 export async function composeMessage(input: ComposeInput): Promise<Buffer> {
   const Composer = await loadComposer();

@@ -3,6 +3,7 @@ import type SMTPConnection from 'nodemailer/lib/smtp-connection';
 import type { MailSendError, SmtpPhase } from './mailer.ts';
 import { enhancedStatus } from './smtpFailure.ts';
 import type { SmtpTarget } from './smtpTarget.ts';
+import { lazyModule } from '../lazyModule.ts';
 
 /**
  * One Nodemailer SMTPConnection, opened (connect, STARTTLS, AUTH) and then
@@ -76,16 +77,10 @@ function insecureAuth(): MailSendError {
 
 // Loaded with the first connection, so a worker that never sends does not hold it. A failed load
 // fails that open as a connect failure (nothing was sent, so it is retried) that says what is missing.
-let smtpConnectionClass: Promise<typeof SMTPConnection> | undefined;
-function loadSmtpConnection(): Promise<typeof SMTPConnection> {
-  return (smtpConnectionClass ??= import('nodemailer/lib/smtp-connection').then(
-    (m) => m.default,
-    (e: Error) => {
-      smtpConnectionClass = undefined;
-      throw Object.assign(new Error(`could not load nodemailer's SMTP client: ${e.message}`, { cause: e }), { code: 'EMODULE', phase: 'connect', dataHandedOver: false });
-    },
-  ));
-}
+const loadSmtpConnection = lazyModule<typeof SMTPConnection>(
+  () => import('nodemailer/lib/smtp-connection').then((m) => m.default),
+  (e) => Object.assign(new Error(`could not load nodemailer's SMTP client: ${e.message}`, { cause: e }), { code: 'EMODULE', phase: 'connect', dataHandedOver: false }),
+);
 
 export class PooledConnection {
   /** Messages this connection has carried; a reused connection may have gone stale while idle. */

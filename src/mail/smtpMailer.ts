@@ -4,6 +4,7 @@ import type { Mailer, MailerHealth, MailSendError } from './mailer.ts';
 import { SmtpPool } from './smtpPool.ts';
 import { classifySmtpFailure, describeSmtpFailure } from './smtpFailure.ts';
 import { parseSmtpUrl } from './smtpTarget.ts';
+import { lazyModule } from '../lazyModule.ts';
 
 /**
  * Pre-built messages over a small pool of Nodemailer SMTPConnections.
@@ -21,15 +22,10 @@ type Signer = (raw: Buffer | string) => Promise<Buffer>;
 
 function dkimSigner(dkim: NonNullable<Config['mail']['dkim']>): Signer {
   // Nodemailer's signer loads with the first message signed, not when the worker starts.
-  let signer: Promise<DKIM> | undefined;
-  const load = () =>
-    (signer ??= import('nodemailer/lib/dkim').then(
-      (m) => new m.default({ ...dkim, headerFieldNames: DKIM_HEADERS }),
-      (e: Error) => {
-        signer = undefined;
-        throw new Error(`could not load nodemailer's DKIM signer: ${e.message}`, { cause: e });
-      },
-    ));
+  const load = lazyModule<DKIM>(
+    () => import('nodemailer/lib/dkim').then((m) => new m.default({ ...dkim, headerFieldNames: DKIM_HEADERS })),
+    (e) => new Error(`could not load nodemailer's DKIM signer: ${e.message}`, { cause: e }),
+  );
   return async (raw) => {
     const signing = (await load()).sign(raw);
     const chunks: Buffer[] = [];

@@ -1,7 +1,8 @@
 import type { AddressInfo } from 'node:net';
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { launchChromium } from '../support/browser.ts';
 import { createHarness, EDITOR_TOKEN, type Harness } from '../support/harness.ts';
 import { addSubscribers } from '../dispatch/support.ts';
 
@@ -13,7 +14,6 @@ import { addSubscribers } from '../dispatch/support.ts';
  */
 
 const seed = readFileSync(new URL('../fixtures/seed-brief.md', import.meta.url), 'utf8');
-const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 
 let h: Harness;
 let browser: Browser;
@@ -27,7 +27,7 @@ beforeAll(async () => {
   h = await createHarness({ workers: true, env: { SEND_RATE: '15', DISPATCH_BATCH_SIZE: '20' } });
   await h.app.listen({ port: 0, host: '127.0.0.1' });
   base = `http://127.0.0.1:${(h.app.server.address() as AddressInfo).port}`;
-  browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
+  browser = await launchChromium();
   // The editor's zone is not the server's: times must be the browser's.
   context = await browser.newContext({ timezoneId: 'America/New_York', viewport: { width: 1600, height: 1000 } });
   await context.route((url) => url.origin !== base, (route) => route.abort());

@@ -1,14 +1,14 @@
 import { readFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chromium, type Browser } from 'playwright-core';
+import type { Browser } from 'playwright-core';
+import { launchChromium } from '../support/browser.ts';
 import { createHarness, EDITOR_TOKEN, importActive, until, type Harness } from '../support/harness.ts';
 import { signIn } from './support.ts';
 import { createOpsSeries, epochMinute, RETENTION_MINUTES } from '../../src/ops/series.ts';
 import type { OpsChartData } from '../../src/ops/chartData.ts';
 
 const seed = readFileSync(new URL('../fixtures/seed-brief.md', import.meta.url), 'utf8');
-const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 const READERS = ['c1@example.org', 'c2@example.org', 'c3@example.org'];
 const GONE = 'gone@example.org';
 const HOUR_MS = 3_600_000;
@@ -94,7 +94,7 @@ describe('the ops series', () => {
   it('in Chromium, the ops page draws its six charts under its CSP and lists the dispatch', async () => {
     await h.app.listen({ port: 0, host: '127.0.0.1' });
     const base = `http://127.0.0.1:${(h.app.server.address() as AddressInfo).port}`;
-    const browser: Browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
+    const browser: Browser = await launchChromium();
     try {
       const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
       // Nothing leaves the app: a CDN request would fail here, and show as a missing chart.

@@ -1,6 +1,7 @@
 import type { simpleParser as SimpleParser } from 'mailparser';
 import { oneLine } from './fields.ts';
 import type { ParseLimits, UnreadableReason } from './types.ts';
+import { lazyModule } from '../../lazyModule.ts';
 
 /**
  * The MIME structure of a report, read with mailparser and flattened into what
@@ -82,16 +83,10 @@ function reasonFor(err: unknown): UnreadableReason {
 
 // Loaded with the first report: a worker with no bounce intake never holds mailparser (about 30 MB).
 // Outside readMime's try, so a failed load throws (the entry is retried) rather than reading as unreadable mail.
-let parser: Promise<typeof SimpleParser> | undefined;
-function loadParser(): Promise<typeof SimpleParser> {
-  return (parser ??= import('mailparser').then(
-    (m) => m.simpleParser,
-    (e: Error) => {
-      parser = undefined;
-      throw new Error(`could not load mailparser to read a feedback message: ${e.message}`, { cause: e });
-    },
-  ));
-}
+const loadParser = lazyModule<typeof SimpleParser>(
+  () => import('mailparser').then((m) => m.simpleParser),
+  (e) => new Error(`could not load mailparser to read a feedback message: ${e.message}`, { cause: e }),
+);
 
 export async function readMime(raw: Buffer, limits: ParseLimits): Promise<MimeResult> {
   const simpleParser = await loadParser();
