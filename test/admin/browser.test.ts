@@ -1,9 +1,8 @@
 import { readFileSync } from 'node:fs';
-import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
-import { launchChromium } from '../support/browser.ts';
-import { createHarness, EDITOR_TOKEN, type Harness } from '../support/harness.ts';
+import { launchChromium, signInOnLoginPage } from '../support/browser.ts';
+import { createHarness, type Harness, listenOnLoopback } from '../support/harness.ts';
 
 const seed = readFileSync(new URL('../fixtures/seed-brief.md', import.meta.url), 'utf8');
 
@@ -13,8 +12,7 @@ let base: string;
 
 beforeAll(async () => {
   h = await createHarness({ workers: true, env: { SIGNUP_LIMIT_PER_IP: '1000' } });
-  await h.app.listen({ port: 0, host: '127.0.0.1' });
-  base = `http://127.0.0.1:${(h.app.server.address() as AddressInfo).port}`;
+  base = await listenOnLoopback(h);
   browser = await launchChromium();
 }, 60_000);
 afterAll(async () => {
@@ -53,8 +51,7 @@ describe('the editor in a real browser', () => {
 
     await page.goto(`${base}/admin`);
     expect(new URL(page.url()).pathname).toBe('/admin/login');
-    await page.fill('#token', EDITOR_TOKEN);
-    await Promise.all([page.waitForURL(`${base}/admin`), page.click('button[type=submit]')]);
+    await signInOnLoginPage(page, `${base}/admin`);
     const cookies = await context.cookies();
     expect(cookies.find((c) => c.name === 'bw_admin')).toMatchObject({ httpOnly: true, sameSite: 'Strict', path: '/admin' });
 

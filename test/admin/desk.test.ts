@@ -1,9 +1,8 @@
-import type { AddressInfo } from 'node:net';
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { launchChromium } from '../support/browser.ts';
-import { createHarness, EDITOR_TOKEN, type Harness } from '../support/harness.ts';
+import { launchChromium, signInOnLoginPage } from '../support/browser.ts';
+import { createHarness, type Harness, listenOnLoopback } from '../support/harness.ts';
 import { addSubscribers } from '../dispatch/support.ts';
 
 /**
@@ -25,8 +24,7 @@ const errors: string[] = [];
 beforeAll(async () => {
   // A capped send rate, so a send of 60 lasts long enough to pause it.
   h = await createHarness({ workers: true, env: { SEND_RATE: '15', DISPATCH_BATCH_SIZE: '20' } });
-  await h.app.listen({ port: 0, host: '127.0.0.1' });
-  base = `http://127.0.0.1:${(h.app.server.address() as AddressInfo).port}`;
+  base = await listenOnLoopback(h);
   browser = await launchChromium();
   // The editor's zone is not the server's: times must be the browser's.
   context = await browser.newContext({ timezoneId: 'America/New_York', viewport: { width: 1600, height: 1000 } });
@@ -37,8 +35,7 @@ beforeAll(async () => {
     if (m.type() === 'error' && /Content Security Policy|Refused to/i.test(m.text())) errors.push(m.text());
   });
   await page.goto(`${base}/admin/login`);
-  await page.fill('#token', EDITOR_TOKEN);
-  await Promise.all([page.waitForURL(`${base}/admin`), page.click('button[type=submit]')]);
+  await signInOnLoginPage(page, `${base}/admin`);
 }, 60_000);
 afterAll(async () => {
   await browser?.close();

@@ -1,9 +1,8 @@
 import { readFileSync } from 'node:fs';
-import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser } from 'playwright-core';
-import { launchChromium } from '../support/browser.ts';
-import { createHarness, EDITOR_TOKEN, importActive, until, type Harness } from '../support/harness.ts';
+import { launchChromium, signInOnLoginPage } from '../support/browser.ts';
+import { createHarness, importActive, until, type Harness, listenOnLoopback } from '../support/harness.ts';
 import { signIn } from './support.ts';
 import { createOpsSeries, epochMinute, RETENTION_MINUTES } from '../../src/ops/series.ts';
 import type { OpsChartData } from '../../src/ops/chartData.ts';
@@ -92,8 +91,7 @@ describe('the ops series', () => {
   }, 60_000);
 
   it('in Chromium, the ops page draws its six charts under its CSP and lists the dispatch', async () => {
-    await h.app.listen({ port: 0, host: '127.0.0.1' });
-    const base = `http://127.0.0.1:${(h.app.server.address() as AddressInfo).port}`;
+    const base = await listenOnLoopback(h);
     const browser: Browser = await launchChromium();
     try {
       const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
@@ -106,8 +104,7 @@ describe('the ops series', () => {
         if (m.type() === 'error') errors.push(m.text());
       });
       await page.goto(`${base}/admin/login?next=${encodeURIComponent('/admin/ops')}`);
-      await page.fill('#token', EDITOR_TOKEN);
-      await Promise.all([page.waitForURL(`${base}/admin/ops`), page.click('button[type=submit]')]);
+      await signInOnLoginPage(page, `${base}/admin/ops`);
       await page.waitForSelector('#ops-charts[data-drawn="60"]', { timeout: 15_000 });
       expect(await page.locator('#ops-charts .uplot').count()).toBe(6);
       for (const id of ['chart-sent', 'chart-failures', 'chart-queues', 'chart-progress', 'chart-feedback', 'chart-rates']) {

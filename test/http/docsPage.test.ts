@@ -1,8 +1,7 @@
-import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
-import { launchChromium } from '../support/browser.ts';
-import { createHarness, EDITOR_TOKEN, type Harness } from '../support/harness.ts';
+import { launchChromium, signInOnLoginPage } from '../support/browser.ts';
+import { createHarness, EDITOR_TOKEN, type Harness, listenOnLoopback } from '../support/harness.ts';
 
 /** Swagger UI in a real Chromium: the operations render, from files served here, under the page's CSP. */
 
@@ -13,8 +12,7 @@ let base: string;
 
 beforeAll(async () => {
   h = await createHarness();
-  await h.app.listen({ port: 0, host: '127.0.0.1' });
-  base = `http://127.0.0.1:${(h.app.server.address() as AddressInfo).port}`;
+  base = await listenOnLoopback(h);
   browser = await launchChromium();
 }, 60_000);
 afterAll(async () => {
@@ -73,8 +71,7 @@ describe('the API docs page in Chromium', () => {
     const seen = watch(page);
     await page.goto(`${base}/admin/api-docs`);
     expect(new URL(page.url()).pathname).toBe('/admin/login');
-    await page.fill('#token', EDITOR_TOKEN);
-    await Promise.all([page.waitForURL(`${base}/admin/api-docs`), page.click('button[type=submit]')]);
+    await signInOnLoginPage(page, `${base}/admin/api-docs`);
     await expectOperations(page);
     expect(seen.errors).toEqual([]);
     expect(seen.foreign).toEqual([]);

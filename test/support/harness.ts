@@ -1,3 +1,4 @@
+import type { AddressInfo } from 'node:net';
 import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import type { FastifyInstance } from 'fastify';
@@ -52,6 +53,12 @@ export function testEnv(prefix: string, smtpUrl: string, overrides: Record<strin
  * Real Redis (under a prefix of its own), a real SMTP server, the real app
  * driven through inject(), and optionally the real workers in this process.
  */
+/** Serves the harness's app on a free loopback port (for a browser or a CLI child), and says where. */
+export async function listenOnLoopback(h: Pick<Harness, 'app'>): Promise<string> {
+  await h.app.listen({ port: 0, host: '127.0.0.1' });
+  return `http://127.0.0.1:${(h.app.server.address() as AddressInfo).port}`;
+}
+
 export async function createHarness(opts: { workers?: boolean; env?: Record<string, string>; smtp?: SmtpBehaviour } = {}): Promise<Harness> {
   const prefix = `{bwt-${randomBytes(4).toString('hex')}}`;
   const smtp = await startSmtpServer(opts.smtp);
