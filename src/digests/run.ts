@@ -6,6 +6,7 @@ import type { Keyspace } from '../redis/keys.ts';
 import type { DeliverJob } from '../queue/queues.ts';
 import type { BriefStore, StoredBrief } from '../briefs/store.ts';
 import type { DispatchStore } from '../dispatch/store.ts';
+import { deliverJobOptions } from '../dispatch/deliverJobs.ts';
 import { buildDigestMessagesInThread } from './messageThread.ts';
 import { createDigestStore, type DigestStore, type Take } from './store.ts';
 import { digestSet, loadCandidates, planReader, type Candidate, type PlanContext, type ReaderPlan } from './pending.ts';
@@ -151,9 +152,6 @@ async function emitBatches(deps: DigestRunDeps, store: DigestStore, sendId: stri
   let { cursor, batches } = await deps.dispatches.cursor(sendId);
   const count = await store.memberCount(sendId);
   while (count - cursor >= size || (final && count > cursor)) {
-    // The planner (and the brief compiler it brings) loads only once a digest has readers: the
-    // run every 15 minutes of a worker with none leaves it unloaded.
-    const { deliverJobOptions } = await import('../dispatch/planner.ts');
     const ids = await store.members(sendId, cursor, size);
     await deps.deliverQueue.add('deliver', { dispatchId: sendId, batch: batches, ids }, deliverJobOptions(deps.config, sendId, batches, { priority: 'digest' }));
     await deps.dispatches.checkpoint(sendId, batches, cursor + ids.length, ids.length);

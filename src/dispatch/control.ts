@@ -7,7 +7,7 @@ import type { SubscriberStore } from '../subscribers/store.ts';
 import type { Dispatch, DispatchPriority, DispatchStatus } from './model.ts';
 import type { DispatchStore } from './store.ts';
 import { countAudience } from './audience.ts';
-import { deliverJobOptions } from './planner.ts';
+import { deliverJobOptions } from './deliverJobs.ts';
 import { JOB_PRIORITY } from '../cadence/urgency.ts';
 
 export class DispatchError extends Error {

@@ -6,7 +6,6 @@ import type { Keyspace } from '../redis/keys.ts';
 import type { DeliverJob } from '../queue/queues.ts';
 import type { BriefStore, StoredBrief } from '../briefs/store.ts';
 import type { DispatchStore } from './store.ts';
-import type { SendPriority } from './model.ts';
 import { buildDispatchMessageInThread } from './messageThread.ts';
 import { buildBulkMessage } from './bulkMessage.ts';
 import { findCompiled } from '../briefs/forSending.ts';
@@ -14,7 +13,7 @@ import type { CompiledBriefStore } from '../briefs/compiledStore.ts';
 import { streamAudienceWithDelivery } from '../cadence/audience.ts';
 import { createRouter } from '../cadence/route.ts';
 import { createPlanState } from '../cadence/planState.ts';
-import { JOB_PRIORITY } from '../cadence/urgency.ts';
+import { deliverJobOptions } from './deliverJobs.ts';
 
 export interface PlannerDeps {
   config: Config;
@@ -29,19 +28,6 @@ export interface PlannerDeps {
   templatesDir: string;
   /** The clock (tests pass their own): the plan time decides quiet hours and the dispatch's place in the digest log. */
   now?: () => Date;
-}
-
-export const deliverJobId = (dispatchId: string, batch: number) => `${dispatchId}-${batch}`;
-
-/** `delay`: a batch held for its readers' quiet hours (ms from now). */
-export function deliverJobOptions(config: Config, dispatchId: string, batch: number, opts: { priority?: SendPriority; delay?: number } = {}) {
-  return {
-    jobId: deliverJobId(dispatchId, batch),
-    attempts: config.dispatch.attempts,
-    backoff: { type: 'exponential' as const, delay: config.dispatch.retryBaseMs, jitter: 0.5 },
-    priority: JOB_PRIORITY[opts.priority ?? 'normal'],
-    ...(opts.delay && opts.delay > 0 ? { delay: Math.ceil(opts.delay) } : {}),
-  };
 }
 
 /**
